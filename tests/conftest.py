@@ -1,0 +1,102 @@
+"""Shared fixtures: the tiny offline diffusers pipeline, loaded Whisper backends, real speech."""
+
+from __future__ import annotations
+
+import os
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLES = ROOT / "samples"
+SHARED_AUDIO = ROOT.parent / "shared" / "data" / "audio"
+AUDIO_SUFFIXES = (".wav", ".flac", ".mp3", ".ogg", ".m4a", ".webm")
+
+warnings.filterwarnings("ignore", category=FutureWarning)
+
+
+def sample_files() -> list[Path]:
+    return sorted(p for p in SAMPLES.iterdir() if p.suffix in AUDIO_SUFFIXES)
+
+
+def reference_text(audio: Path) -> str:
+    return audio.with_suffix(".txt").read_text().strip()
+
+
+@pytest.fixture(scope="session")
+def shared_audio() -> Path:
+    if not SHARED_AUDIO.is_dir():
+        pytest.skip("../shared/data/audio is not present beside this checkout")
+    return SHARED_AUDIO
+
+
+@pytest.fixture(scope="session")
+def tiny_model_dir(tmp_path_factory) -> Path:
+    """The tiny random Stable Diffusion pipeline, saved in diffusers format like a hub model."""
+    from voice2img.testing import save_tiny_pipeline
+
+    return save_tiny_pipeline(tmp_path_factory.mktemp("models") / "tiny-sd")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def isolated_cache(tmp_path_factory):
+    """Each test session converts the openai-whisper checkpoint into its own cache, never the user's."""
+    old = os.environ.get("XDG_CACHE_HOME")
+    os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("cache"))
+    yield
+    if old is None:
+        os.environ.pop("XDG_CACHE_HOME", None)
+    else:
+        os.environ["XDG_CACHE_HOME"] = old
+
+
+_HEARERS: dict = {}
+
+
+@pytest.fixture(scope="session", params=["faster-whisper", "openai-whisper"])
+def hearer(request):
+    """Each backend on the bundled tiny.en, loaded once per session."""
+    return load(request.param)
+
+
+def load(backend: str, **options):
+    from voice2img.hear import HearingOptions, load_hearer
+
+    key = (backend, tuple(sorted(options.items())))
+    if key not in _HEARERS:
+        _HEARERS[key] = load_hearer(HearingOptions(backend=backend, **options))
+    return _HEARERS[key]
+
+
+def noise(kind: str, seconds: float = 3.0, seed: int = 0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    n = int(seconds * 16000)
+    if kind == "silence":
+        return np.zeros(n, np.float32)
+    if kind == "white":
+        return (rng.standard_normal(n) * 0.1).astype(np.float32)
+    if kind == "loud-white":
+        return np.clip(rng.standard_normal(n) * 0.5, -1, 1).astype(np.float32)
+    if kind == "brown":
+        walk = np.cumsum(rng.standard_normal(n))
+        walk -= walk.mean()
+        return (walk / np.abs(walk).max() * 0.5).astype(np.float32)
+    if kind == "hum":
+        return (0.3 * np.sin(2 * np.pi * 120 * np.arange(n) / 16000)).astype(np.float32)
+    raise ValueError(kind)
+
+
+def write_wav(path: Path, samples: np.ndarray, rate: int = 16000) -> Path:
+    """16-bit PCM WAV with the standard library, so tests do not depend on the decoder they test."""
+    import wave
+
+    pcm = (np.clip(samples, -1, 1) * 32767).astype("<i2")
+    channels = 1 if pcm.ndim == 1 else pcm.shape[1]
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(channels)
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        w.writeframes(pcm.tobytes())
+    return path

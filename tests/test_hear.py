@@ -1,0 +1,121 @@
+"""Hear: real speech in, the right words out, on both backends and the bundled weights;
+silence and noise in, nothing out."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from conftest import load, noise, reference_text, sample_files
+from voice2img.audio import Audio, load_audio
+from voice2img.errors import ModelUnavailableError, Voice2ImgError
+from voice2img.evaluate import normalize, word_error_rate
+from voice2img.hear import HearingOptions, load_hearer
+
+pytestmark = pytest.mark.slow
+
+JFK = ("And so my fellow Americans, ask not what your country can do for you, "
+       "ask what you can do for your country.")
+STEREO = ["He began a confused complaint against the wizard, who had vanished behind the curtain on the left.",
+          "The horizon seems extremely distant."]
+
+
+def test_jfk_is_heard_by_both_backends_within_5_percent_wer(shared_audio):
+    audio = load_audio(shared_audio / "jfk.flac")
+    texts = {backend: load(backend).transcribe(audio).text for backend in ("faster-whisper", "openai-whisper")}
+    for backend, text in texts.items():
+        assert word_error_rate(JFK, text) <= 0.05, (backend, text)
+    assert word_error_rate(texts["openai-whisper"], texts["faster-whisper"]) <= 0.05, texts
+
+
+@pytest.mark.parametrize("channel", [0, 1])
+def test_each_speaker_of_a_two_channel_recording_is_heard_on_its_own(shared_audio, hearer, channel):
+    audio = load_audio(shared_audio / "stereo_diarization.wav", channel=channel)
+    text = hearer.transcribe(audio).text
+    assert word_error_rate(STEREO[channel], text) <= 0.15, text
+
+
+def test_the_repos_own_samples_are_heard(hearer):
+    """Runs without ../shared: five voices (festival, flite ×3, espeak-ng) in five formats."""
+    rates = {}
+    for path in sample_files():
+        transcript = hearer.transcribe(load_audio(path))
+        rates[path.name] = word_error_rate(reference_text(path), transcript.text)
+        assert transcript.language == "en"
+        assert transcript.segments and transcript.speech_seconds > 1.0
+    # Synthetic voices are hard for tiny.en (flite's rms voice most of all), so one may miss a few words.
+    assert max(rates.values()) <= 0.5, rates
+    assert sum(rates.values()) / len(rates) <= 0.25, rates
+
+
+@pytest.mark.parametrize("kind", ["silence", "white", "loud-white", "brown", "hum"])
+def test_silence_and_noise_give_no_words(hearer, kind):
+    transcript = hearer.transcribe(Audio.from_array(noise(kind)))
+    assert transcript.text == "" and transcript.no_speech
+    assert transcript.dropped  # and the transcript says why
+
+
+def test_without_the_guard_whisper_hallucinates_on_silence():
+    """The reason the guard exists: tiny.en writes words for three seconds of digital silence."""
+    transcript = load("faster-whisper", guard=False).transcribe(Audio.from_array(noise("silence")))
+    assert transcript.text.strip(), "tiny.en no longer hallucinates on silence; revisit the guard's tests"
+
+
+def test_speech_in_noise_and_quiet_speech_are_not_dropped(hearer):
+    path = next(p for p in sample_files() if p.name == "red_fox.wav")  # the clearest voice
+    speech = load_audio(path).samples
+    rms = np.sqrt(np.mean(speech**2))
+    rng = np.random.default_rng(3)
+    noisy = speech + rng.standard_normal(len(speech)).astype(np.float32) * rms / 10 ** (20 / 20)  # 20 dB SNR
+    for samples in (noisy, speech * 0.05):
+        text = hearer.transcribe(Audio.from_array(samples)).text
+        assert word_error_rate(reference_text(path), text) <= 0.5, text
+
+
+def test_speech_after_a_long_pause_is_kept(hearer):
+    path = sample_files()[1]
+    speech = load_audio(path).samples
+    samples = np.concatenate([np.zeros(16000 * 8, np.float32), speech, np.zeros(16000 * 4, np.float32)])
+    text = hearer.transcribe(Audio.from_array(samples)).text
+    assert word_error_rate(reference_text(path), text) <= 0.35, text
+
+
+def test_the_converted_checkpoint_loads_strictly_and_losslessly():
+    import torch
+    import whisper
+
+    from voice2img.hear.bundled import bundled_model_dir, openai_checkpoint, read_ct2_model
+
+    checkpoint = torch.load(openai_checkpoint(), weights_only=True)
+    model = whisper.model.Whisper(whisper.model.ModelDimensions(**checkpoint["dims"]))
+    model.load_state_dict(checkpoint["model_state_dict"], strict=True)  # raises on any missing/extra key
+    assert len(checkpoint["model_state_dict"]) == 167
+    assert checkpoint["dims"]["n_audio_layer"] == 4 and checkpoint["dims"]["n_vocab"] == 51864
+    source = read_ct2_model(bundled_model_dir() / "model.bin")
+    fused = torch.from_numpy(np.array(source["decoder/layer_3/self_attention/linear_0/weight"]))
+    d = fused.shape[0] // 3
+    state = checkpoint["model_state_dict"]
+    assert torch.equal(state["decoder.blocks.3.attn.value.weight"], fused[2 * d:])  # bit for bit
+    assert state["encoder.conv1.weight"].dtype == torch.float16
+
+
+def test_the_checkpoint_is_converted_once_and_cached():
+    from voice2img.hear.bundled import openai_checkpoint
+
+    first = openai_checkpoint()
+    mtime = first.stat().st_mtime_ns
+    assert openai_checkpoint() == first and first.stat().st_mtime_ns == mtime
+    assert not list(first.parent.glob("*.tmp*"))
+
+
+@pytest.mark.parametrize("backend", ["faster-whisper", "openai-whisper"])
+def test_an_unknown_asr_model_is_one_clear_line(backend):
+    with pytest.raises(ModelUnavailableError) as info:
+        load_hearer(HearingOptions(backend=backend, model="no-such-whisper-model-xyz"))
+    assert "\n" not in str(info.value) and "no-such-whisper-model-xyz" in str(info.value)
+
+
+def test_an_english_only_model_refuses_another_language():
+    hearer = load("faster-whisper", language="de")
+    with pytest.raises(Voice2ImgError, match="English-only"):
+        hearer.transcribe(Audio.from_array(noise("silence")))

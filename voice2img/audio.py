@@ -1,0 +1,173 @@
+"""Audio in: any file a user has, decoded to 16 kHz mono float32.
+
+Decoding goes through PyAV because its wheels bundle FFmpeg's libraries: wav, flac, mp3,
+ogg/opus, m4a/aac and webm all decode with no system ``ffmpeg`` binary (which
+``whisper.load_audio`` and Gradio's numpy audio would need, and which many machines lack).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .errors import Voice2ImgError
+
+SAMPLE_RATE = 16_000
+
+# A decoded stream this much shorter than its container says is treated as truncated.
+_TRUNCATION_TOLERANCE = 0.9
+
+
+@dataclass(frozen=True, eq=False)
+class Audio:
+    """Mono 16 kHz float32 samples plus the facts about where they came from."""
+
+    samples: np.ndarray = field(repr=False)
+    source: str = ""
+    channels: int = 1  # channels in the source
+    channel: int | None = None  # which one was taken; None means mixed to mono
+    sample_rate: int = SAMPLE_RATE
+
+    @property
+    def duration(self) -> float:
+        return len(self.samples) / self.sample_rate
+
+    @classmethod
+    def from_array(cls, samples, sample_rate: int = SAMPLE_RATE, source: str = "<array>") -> "Audio":
+        """Wrap samples already in memory (a microphone buffer, a test signal).
+
+        ``samples`` is mono ``(n,)`` or ``(n, channels)``; it is mixed to mono and resampled.
+        """
+        data = np.asarray(samples)
+        if np.issubdtype(data.dtype, np.integer):
+            data = data.astype(np.float32) / float(np.iinfo(data.dtype).max)
+        data = data.astype(np.float32, copy=False)
+        channels = 1 if data.ndim == 1 else data.shape[1]
+        if data.ndim == 2:
+            data = data.mean(axis=1)
+        if sample_rate != SAMPLE_RATE:
+            data = _resample(data, sample_rate)
+        return cls(np.ascontiguousarray(data, dtype=np.float32), source=source, channels=channels)
+
+
+def load_audio(path: str | os.PathLike, channel: int | None = None) -> Audio:
+    """Decode ``path`` to 16 kHz mono float32.
+
+    Stereo is mixed to mono unless ``channel`` (0-based) picks one channel: mixing two
+    speakers, one per channel, garbles both. Raises :class:`Voice2ImgError` naming the file
+    when it is missing, empty, not audio, truncated or unreadable.
+    """
+    import av  # PyAV: imported here so `import voice2img` stays light
+
+    name = os.fspath(path)
+    if os.path.isdir(name):
+        raise Voice2ImgError(f"{name}: is a directory, not an audio file")
+    if not os.path.exists(name):
+        raise Voice2ImgError(f"{name}: no such file")
+    if os.path.getsize(name) == 0:
+        raise Voice2ImgError(f"{name}: the file is empty")
+
+    try:
+        container = av.open(name, metadata_errors="ignore")
+    except av.error.FFmpegError as exc:
+        raise Voice2ImgError(f"{name}: not a readable audio file ({_reason(exc)})") from None
+    with container:
+        if not container.streams.audio:
+            raise Voice2ImgError(f"{name}: the file has no audio stream")
+        stream = container.streams.audio[0]
+        channels = stream.codec_context.channels or 1
+        if channel is not None and not 0 <= channel < channels:
+            raise Voice2ImgError(
+                f"{name}: channel {channel} asked for, but the file has {channels} channel(s) (0-based)"
+            )
+        expected = _declared_duration(container, stream)
+        try:
+            samples = _decode(container, stream, channels, channel)
+        except av.error.FFmpegError as exc:
+            raise Voice2ImgError(f"{name}: the audio could not be decoded ({_reason(exc)})") from None
+
+    if samples.size == 0:
+        raise Voice2ImgError(f"{name}: no audio could be decoded (empty or truncated file)")
+    missing = _wav_bytes_missing(name)
+    if missing:
+        raise Voice2ImgError(f"{name}: the file is truncated (its WAV header promises {missing} more bytes)")
+    decoded = samples.size / SAMPLE_RATE
+    if expected and expected > 0.5 and decoded < expected * _TRUNCATION_TOLERANCE:
+        raise Voice2ImgError(
+            f"{name}: the file is truncated ({decoded:.1f} s decoded of {expected:.1f} s declared)"
+        )
+    if not np.isfinite(samples).all():
+        raise Voice2ImgError(f"{name}: the audio holds NaN or infinite samples")
+    return Audio(samples, source=name, channels=channels, channel=channel)
+
+
+def _decode(container, stream, channels: int, channel: int | None) -> np.ndarray:
+    import av
+
+    # Resample in the source layout and mix here: FFmpeg's own downmix scales each channel by
+    # 0.707, which clips when both channels carry the same signal.
+    layout = stream.codec_context.layout.name if channels > 1 else "mono"
+    resampler = av.AudioResampler(format="fltp", layout=layout, rate=SAMPLE_RATE)
+    chunks: list[np.ndarray] = []
+
+    def take(frames):
+        for out in frames:
+            planes = out.to_ndarray()  # planar float: (channels, n)
+            chunks.append(planes.mean(axis=0) if channel is None else planes[min(channel, len(planes) - 1)])
+
+    for frame in container.decode(stream):
+        frame.pts = None  # let the resampler keep its own clock; broken timestamps are common
+        take(resampler.resample(frame))
+    take(resampler.resample(None))  # flush
+    if not chunks:
+        return np.zeros(0, dtype=np.float32)
+    return np.ascontiguousarray(np.concatenate(chunks), dtype=np.float32)
+
+
+def _declared_duration(container, stream) -> float | None:
+    if stream.duration is not None and stream.time_base is not None:
+        return float(stream.duration * stream.time_base)
+    if container.duration is not None:
+        return container.duration / 1_000_000  # av.time_base
+    return None
+
+
+def _wav_bytes_missing(name: str) -> int:
+    """How many bytes short of its header's data size a RIFF/WAVE file is (0 if complete).
+
+    FFmpeg estimates a WAV's duration from the file size, so a cut-off WAV looks whole to it.
+    Writers that stream leave the size at 0 or 0xFFFFFFFF; those say nothing and pass.
+    """
+    import struct
+
+    size = os.path.getsize(name)
+    with open(name, "rb") as fp:
+        head = fp.read(12)
+        if len(head) < 12 or head[:4] != b"RIFF" or head[8:12] != b"WAVE":
+            return 0
+        offset = 12
+        while offset + 8 <= size:
+            fp.seek(offset)
+            chunk, length = struct.unpack("<4sI", fp.read(8))
+            if chunk == b"data":
+                if length in (0, 0xFFFFFFFF):
+                    return 0
+                return max(0, offset + 8 + length - size)
+            offset += 8 + length + (length & 1)
+    return 0
+
+
+def _resample(data: np.ndarray, rate: int) -> np.ndarray:
+    if len(data) == 0:
+        return data
+    n = int(round(len(data) * SAMPLE_RATE / rate))
+    x_old = np.linspace(0.0, 1.0, num=len(data), endpoint=False)
+    x_new = np.linspace(0.0, 1.0, num=n, endpoint=False)
+    return np.interp(x_new, x_old, data).astype(np.float32)
+
+
+def _reason(exc: Exception) -> str:
+    text = getattr(exc, "strerror", None) or str(exc)
+    return text.split(":")[-1].strip() if ":" in text and "Errno" in text else text

@@ -1,0 +1,250 @@
+"""The ``voice2img`` command: a thin shell over :class:`voice2img.pipeline.Pipeline`.
+
+User errors print one line on stderr (``voice2img: error: …``) and make the exit status
+non-zero; a traceback means a bug. Heavy libraries load only when a command needs them, so
+``voice2img --help`` is instant.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+
+from . import __version__
+from .errors import ModelUnavailableError, NoSpeechError, Voice2ImgError
+
+EXIT_FAILED = 1
+
+
+def _hearing_args(parser: argparse.ArgumentParser) -> None:
+    from .hear import BACKENDS, DEFAULT_BACKEND
+
+    g = parser.add_argument_group("hearing (ASR)")
+    g.add_argument("--backend", choices=BACKENDS, default=DEFAULT_BACKEND,
+                   help="Whisper implementation (default: %(default)s)")
+    g.add_argument("--asr-model", metavar="NAME|PATH",
+                   help="Whisper model name (tiny.en, base, small.en, large-v3-turbo, …) or local path; "
+                        "default: the bundled tiny.en, no download")
+    g.add_argument("--language", help="spoken language code (default: English for *.en models, else detected)")
+    g.add_argument("--beam-size", type=int, default=5, help="beam search width (default: %(default)s)")
+    g.add_argument("--channel", type=int, metavar="N",
+                   help="take only channel N (0-based) of multi-channel audio instead of mixing to mono")
+    g.add_argument("--no-guard", action="store_true",
+                   help="switch off the silence/noise hallucination guard (not recommended)")
+    parser.add_argument("--device", default="auto", help="auto (cuda, then mps, then cpu), cpu, cuda or mps")
+    parser.add_argument("--json", action="store_true", help="print one JSON object per input file (JSON Lines)")
+    parser.add_argument("--verbose", action="store_true", help="show the libraries' own warnings and logs")
+
+
+def _drawing_args(parser: argparse.ArgumentParser) -> None:
+    from .draw import DEFAULT_IMAGE_MODEL, PROFILES
+
+    g = parser.add_argument_group("drawing (diffusers)")
+    g.add_argument("--image-model", default=DEFAULT_IMAGE_MODEL, metavar="ID|PATH",
+                   help="hub id, local diffusers folder, or .safetensors/.ckpt file (default: %(default)s)")
+    g.add_argument("--profile", choices=list(PROFILES), help="force a model profile instead of guessing it from the name")
+    g.add_argument("--steps", type=int, help="inference steps (default: the profile's)")
+    g.add_argument("--guidance", type=float, help="classifier-free guidance scale (default: the profile's)")
+    g.add_argument("--width", type=int, help="image width in pixels (default: the profile's)")
+    g.add_argument("--height", type=int, help="image height in pixels (default: the profile's)")
+    g.add_argument("--negative", help="negative prompt added to every request")
+    g.add_argument("--seed", type=int, help="random seed (default: a new one per image, recorded in its metadata)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="voice2img", description="Speak, and it draws: audio → Whisper → prompt → image.")
+    parser.add_argument("--version", action="version", version=f"voice2img {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("transcribe", help="write down what was said in audio files")
+    p.add_argument("files", nargs="+", metavar="FILE")
+    _hearing_args(p)
+
+    p = sub.add_parser("run", help="turn spoken audio files into images (PNG + JSON sidecar each)")
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument("--out", default="outputs", metavar="DIR", help="output folder (default: %(default)s)")
+    _hearing_args(p)
+    _drawing_args(p)
+
+    p = sub.add_parser("serve", help="start the web UI (Gradio) on this machine")
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default: %(default)s, this machine only)")
+    p.add_argument("--port", type=int, default=7860)
+    _hearing_args(p)
+    _drawing_args(p)
+    return parser
+
+
+def _pipeline(args):
+    from .draw import DrawingOptions
+    from .hear import HearingOptions
+    from .pipeline import Pipeline
+
+    hearing = HearingOptions(backend=args.backend, model=args.asr_model, language=args.language,
+                             device="cpu" if args.device == "mps" else args.device,
+                             beam_size=args.beam_size, guard=not args.no_guard)
+    drawing = None
+    if hasattr(args, "image_model"):
+        drawing = DrawingOptions(model=args.image_model, profile=args.profile, device=args.device,
+                                 steps=args.steps, guidance=args.guidance, width=args.width,
+                                 height=args.height, seed=args.seed, negative=args.negative)
+    return Pipeline(hearing, drawing, channel=args.channel)
+
+
+class _Console:
+    """Where output goes: JSON Lines or readable text on stdout, errors on stderr, a progress bar."""
+
+    def __init__(self, args, total: int):
+        self.json = args.json
+        self.bar = None
+        if total > 1:
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=total, unit="file", file=sys.stderr, disable=None, dynamic_ncols=True)
+
+    def emit(self, record: dict, text: str) -> None:
+        line = json.dumps(record, ensure_ascii=False) if self.json else text
+        self._write(line, sys.stdout)
+
+    def error(self, message: str) -> None:
+        self._write(f"voice2img: error: {message}", sys.stderr)
+
+    def step(self) -> None:
+        if self.bar is not None:
+            self.bar.update(1)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+    def _write(self, line: str, stream) -> None:
+        if self.bar is not None and not self.bar.disable:
+            self.bar.write(line, file=stream)
+        else:
+            print(line, file=stream, flush=True)
+
+
+def cmd_transcribe(args) -> int:
+    pipeline = _pipeline(args)
+    console = _Console(args, len(args.files))
+
+    def transcribe_one(name: str) -> bool:
+        try:
+            transcript = pipeline.transcribe(name)
+        except ModelUnavailableError:
+            raise
+        except Voice2ImgError as exc:
+            console.error(str(exc))
+            if args.json:
+                console.emit({"file": name, "error": str(exc)}, "")
+            return False
+        record = {"file": name, "text": transcript.text, "language": transcript.language,
+                  "duration": round(transcript.duration, 3), "no_speech": transcript.no_speech}
+        console.emit(record, f"{name}: {transcript.text or '(no speech)'}")
+        return True
+
+    failures = 0
+    try:
+        for name in args.files:
+            failures += not transcribe_one(name)
+            console.step()
+    finally:
+        console.close()
+    return EXIT_FAILED if failures else 0
+
+
+def cmd_run(args) -> int:
+    from .understand import ImageRequest
+
+    pipeline = _pipeline(args)
+    pipeline.renderer.settings_for(ImageRequest("check"))  # bad flags fail once, before any work
+    console = _Console(args, len(args.files))
+    failures = 0
+    image_model_error = None  # once the image model cannot load, keep hearing the rest, then say so
+
+    def run_one(name: str) -> bool:
+        """Process one file; True when it made its image."""
+        nonlocal image_model_error
+        try:
+            heard = pipeline.hear_and_understand(name)
+            if image_model_error is None:
+                try:
+                    result = pipeline.run(name, args.out, heard=heard)
+                    console.emit(result.summary(), _describe(result))
+                    return True
+                except ModelUnavailableError as exc:  # hearing worked, so this is the image model
+                    image_model_error = str(exc)
+            console.emit(heard.summary() | {"error": f"not drawn: {image_model_error}"},
+                         _describe(heard) + "\n  image:   not drawn (the image model could not be loaded)")
+            return False
+        except ModelUnavailableError:  # the ASR model: nothing can be heard at all
+            raise
+        except Voice2ImgError as exc:
+            console.error(str(exc))
+            if args.json:
+                console.emit({"file": name, "error": str(exc), "no_speech": isinstance(exc, NoSpeechError)}, "")
+            return False
+
+    try:
+        for name in args.files:
+            failures += not run_one(name)
+            console.step()
+    finally:
+        console.close()
+    if image_model_error:
+        console.error(image_model_error)
+    return EXIT_FAILED if failures else 0
+
+
+def _describe(result) -> str:
+    lines = [result.source, f"  heard:   {result.transcript.text}", f"  prompt:  {result.request.prompt}"]
+    if result.request.negative_prompt:
+        lines.append(f"  negative: {result.request.negative_prompt}")
+    if result.drawing is not None:
+        d = result.drawing
+        lines.append(f"  image:   {result.png_path} (seed {d.seed}, {d.steps} step{'s' * (d.steps != 1)}, "
+                     f"{d.width}x{d.height}, {d.device})")
+    order = ["decode", "load_asr", "hear", "understand", "load_image_model", "draw", "keep"]
+    parts = [f"{k} {result.timings[k]:.2f}s" for k in order if k in result.timings]
+    lines.append("  timings: " + " · ".join(parts))
+    return "\n".join(lines)
+
+
+def cmd_serve(args) -> int:
+    from .web import serve
+
+    serve(_pipeline(args), host=args.host, port=args.port)
+    return 0
+
+
+def _quiet_libraries() -> None:
+    """Hide the ML libraries' deprecation chatter and progress bars; --verbose brings them back."""
+    import logging
+    import warnings
+
+    warnings.filterwarnings("ignore")
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    os.environ.setdefault("DIFFUSERS_VERBOSITY", "error")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    for name in ("huggingface_hub", "diffusers", "transformers", "faster_whisper"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if not args.verbose:
+        _quiet_libraries()
+    commands = {"transcribe": cmd_transcribe, "run": cmd_run, "serve": cmd_serve}
+    try:
+        return commands[args.command](args)
+    except Voice2ImgError as exc:
+        print(f"voice2img: error: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        print("voice2img: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

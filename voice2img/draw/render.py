@@ -1,0 +1,220 @@
+"""Render with diffusers: load a pipeline once, draw requests with reproducible seeds.
+
+Every kind of model reference goes through diffusers' own loading code — a hub id or a local
+folder through ``from_pretrained``, a single ``.safetensors``/``.ckpt`` file through
+``from_single_file`` — so what works in diffusers works here, including the hub cache.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+from ..errors import ModelUnavailableError, Voice2ImgError
+from ..understand import ImageRequest
+from .profiles import DEFAULT_IMAGE_MODEL, SAMPLER_NAMES, ModelProfile, profile_for
+
+MAX_SEED = 2**32 - 1
+MAX_SIDE = 4096
+
+
+@dataclass(frozen=True)
+class DrawingOptions:
+    """The image model and the operator's overrides; None means "the profile's default"."""
+
+    model: str = DEFAULT_IMAGE_MODEL
+    profile: str | None = None
+    device: str = "auto"  # auto: cuda, then mps, then cpu
+    steps: int | None = None
+    guidance: float | None = None
+    width: int | None = None
+    height: int | None = None
+    seed: int | None = None
+    negative: str | None = None  # a negative prompt added to every request
+
+
+@dataclass(frozen=True, eq=False)
+class Drawing:
+    """One rendered image and exactly how it was made."""
+
+    image: object  # PIL.Image.Image
+    prompt: str
+    negative_prompt: str
+    seed: int
+    steps: int
+    guidance: float
+    width: int
+    height: int
+    sampler: str
+    model: str
+    profile: str
+    device: str
+    dtype: str
+    seconds: float
+
+
+class Renderer:
+    """Holds one diffusers pipeline, loaded on first use."""
+
+    def __init__(self, options: DrawingOptions | None = None):
+        self.options = options or DrawingOptions()
+        self.profile: ModelProfile = profile_for(self.options.model, self.options.profile)
+        self.pipe = None
+        self.device = ""
+        self.dtype = ""
+
+    def load(self) -> None:
+        if self.pipe is not None:
+            return
+        import torch
+
+        self.device = _pick_device(self.options.device)
+        dtype = torch.float32 if self.device == "cpu" else getattr(torch, self.profile.gpu_dtype)
+        self.dtype = str(dtype).removeprefix("torch.")
+        pipe = _load_pipeline(self.options.model, self.profile, dtype)
+        pipe.set_progress_bar_config(disable=True)
+        self.pipe = pipe.to(self.device)
+
+    def settings_for(self, request: ImageRequest) -> dict:
+        """Profile defaults, then the operator's options, then what the speaker asked for."""
+        o, p, s = self.options, self.profile, request.settings
+        chosen = {
+            "steps": _first(s.steps, o.steps, p.steps),
+            "guidance": _first(s.guidance, o.guidance, p.guidance),
+            "width": _first(s.width, o.width, p.width),
+            "height": _first(s.height, o.height, p.height),
+            "seed": _first(s.seed, o.seed),
+        }
+        if chosen["steps"] < 1:
+            raise Voice2ImgError(f"steps must be at least 1 (got {chosen['steps']})")
+        if chosen["guidance"] < 0:
+            raise Voice2ImgError(f"guidance must not be negative (got {chosen['guidance']})")
+        for side in ("width", "height"):
+            value = chosen[side]
+            if value < p.size_multiple or value > MAX_SIDE or value % p.size_multiple:
+                raise Voice2ImgError(
+                    f"{side} {value} is not usable: give a multiple of {p.size_multiple} "
+                    f"between {p.size_multiple} and {MAX_SIDE} for {p.name} models"
+                )
+        if chosen["seed"] is None:
+            chosen["seed"] = secrets.randbelow(MAX_SEED + 1)
+        elif not 0 <= chosen["seed"] <= MAX_SEED:
+            raise Voice2ImgError(f"seed must be between 0 and {MAX_SEED} (got {chosen['seed']})")
+        return chosen
+
+    def render(self, request: ImageRequest, progress: Callable[[int, int], None] | None = None) -> Drawing:
+        """Draw ``request``. The same prompt, seed, model and device give the same pixels."""
+        import torch
+
+        if request.empty:
+            raise Voice2ImgError("nothing to draw: the prompt is empty")
+        chosen = self.settings_for(request)
+        self.load()
+        negative = ", ".join(n for n in (request.negative_prompt, self.options.negative or "") if n)
+        # A CPU generator makes the starting noise identical on every device for a given seed.
+        generator = torch.Generator(device="cpu").manual_seed(chosen["seed"])
+        kwargs = dict(
+            prompt=request.prompt, num_inference_steps=chosen["steps"], guidance_scale=chosen["guidance"],
+            width=chosen["width"], height=chosen["height"], generator=generator, **self.profile.extra,
+        )
+        if negative and chosen["guidance"] > 1:  # without guidance a negative prompt has no effect
+            kwargs["negative_prompt"] = negative
+        if progress is not None:
+            total = chosen["steps"]
+
+            def on_step_end(pipe, step, timestep, callback_kwargs):
+                progress(step + 1, total)
+                return callback_kwargs
+
+            kwargs["callback_on_step_end"] = on_step_end
+        started = time.perf_counter()
+        with torch.inference_mode():
+            image = self.pipe(**kwargs).images[0]
+        return Drawing(
+            image=image, prompt=request.prompt, negative_prompt=negative, seed=chosen["seed"],
+            steps=chosen["steps"], guidance=chosen["guidance"], width=chosen["width"], height=chosen["height"],
+            sampler=SAMPLER_NAMES.get(type(self.pipe.scheduler).__name__, type(self.pipe.scheduler).__name__),
+            model=self.options.model, profile=self.profile.name, device=self.device, dtype=self.dtype,
+            seconds=time.perf_counter() - started,
+        )
+
+
+def _first(*values):
+    return next((v for v in values if v is not None), None)
+
+
+def _pick_device(device: str) -> str:
+    import torch
+
+    if device == "auto":
+        if torch.cuda.is_available():
+            return "cuda"
+        if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
+            return "mps"
+        return "cpu"
+    if device.split(":")[0] not in ("cpu", "cuda", "mps"):
+        raise Voice2ImgError(f"unknown device {device!r} for the image model; use auto, cpu, cuda or mps")
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        raise Voice2ImgError("--device cuda asked for, but PyTorch sees no CUDA GPU; use --device cpu")
+    return device
+
+
+def _hub_reachable(timeout: float = 3.0) -> bool:
+    """Fail in seconds rather than after the hub client's retries when there is no network."""
+    import socket
+    from urllib.parse import urlparse
+
+    from huggingface_hub import constants
+
+    if constants.HF_HUB_OFFLINE:
+        return False
+    if any(os.environ.get(v) for v in ("HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy")):
+        return True  # a proxy decides; let the hub client try through it
+    url = urlparse(constants.ENDPOINT)
+    try:
+        socket.create_connection((url.hostname, url.port or 443), timeout=timeout).close()
+        return True
+    except OSError:
+        return False
+
+
+def _load_pipeline(model: str, profile: ModelProfile, dtype):
+    import diffusers
+    from diffusers import AutoPipelineForText2Image
+
+    diffusers.utils.logging.disable_progress_bar()
+
+    local = os.path.exists(model)
+    try:
+        if local and os.path.isfile(model):
+            if not model.endswith((".safetensors", ".ckpt")):
+                raise Voice2ImgError(f"image model {model}: a single-file model must be .safetensors or .ckpt")
+            cls = getattr(diffusers, profile.single_file_class)
+            return cls.from_single_file(model, dtype=dtype)
+        if local:
+            if not os.path.isfile(os.path.join(model, "model_index.json")):
+                raise Voice2ImgError(f"image model {model}: not a diffusers pipeline folder (no model_index.json)")
+            return AutoPipelineForText2Image.from_pretrained(model, dtype=dtype)
+        try:  # a hub id already in the cache loads without touching the network
+            return AutoPipelineForText2Image.from_pretrained(model, dtype=dtype, local_files_only=True)
+        except (OSError, ValueError):
+            pass
+        if not _hub_reachable():
+            raise OSError("the model hub cannot be reached")
+        return AutoPipelineForText2Image.from_pretrained(model, dtype=dtype)
+    except Voice2ImgError:
+        raise
+    except (OSError, ValueError, EnvironmentError) as exc:
+        if local:
+            raise ModelUnavailableError(f"image model {model}: cannot be loaded ({exc})") from None
+        looks_like_path = model.startswith((".", "/", "~")) or model.count("/") > 1 or model.endswith((".safetensors", ".ckpt"))
+        if looks_like_path:
+            raise ModelUnavailableError(f"image model {model}: no such file or folder") from None
+        raise ModelUnavailableError(
+            f"image model {model!r} is not in the local Hugging Face cache and could not be downloaded "
+            f"({type(exc).__name__}); connect to the network once, or pass --image-model PATH to a local "
+            f"diffusers folder or .safetensors file"
+        ) from None

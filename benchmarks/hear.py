@@ -1,0 +1,81 @@
+"""Hearing benchmark: both backends on the same bundled weights and the same audio, in one run.
+
+    .venv/bin/python benchmarks/hear.py [--repeat 3] [--quick]
+
+Prints JSON: per backend, model load time, and per file the best-of-N wall time, real-time
+factor and WER against the reference text; plus the openai-whisper / faster-whisper time ratio.
+Audio: the repo's samples/ and, when present, the real recordings in ../shared/data/audio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from voice2img.audio import load_audio  # noqa: E402
+from voice2img.evaluate import word_error_rate  # noqa: E402
+from voice2img.hear import HearingOptions, load_hearer  # noqa: E402
+
+SHARED = ROOT.parent / "shared" / "data" / "audio"
+SHARED_REFERENCES = {
+    "jfk.flac": "And so my fellow Americans, ask not what your country can do for you, ask what you can do for your country.",
+}
+
+
+def inputs() -> list[tuple[str, object, str]]:
+    items = []
+    for path in sorted((ROOT / "samples").iterdir()):
+        if path.suffix in (".wav", ".flac", ".mp3", ".ogg", ".m4a"):
+            items.append((path.name, load_audio(path), path.with_suffix(".txt").read_text().strip()))
+    for name, text in SHARED_REFERENCES.items():
+        if (SHARED / name).is_file():
+            items.append((name, load_audio(SHARED / name), text))
+    return items
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--repeat", type=int, default=3, help="runs per file; the best is reported")
+    parser.add_argument("--quick", action="store_true", help="one run, samples only (a smoke test)")
+    args = parser.parse_args()
+    items = inputs()
+    if args.quick:
+        items, args.repeat = items[:2], 1
+    report = {"machine": platform.processor() or platform.machine(), "repeat": args.repeat, "backends": {}}
+    for backend in ("faster-whisper", "openai-whisper"):
+        started = time.perf_counter()
+        hearer = load_hearer(HearingOptions(backend=backend))
+        load_s = time.perf_counter() - started
+        hearer.transcribe(items[0][1])  # warm-up
+        files, total_s, total_audio, total_wer = {}, 0.0, 0.0, 0.0
+        for name, audio, reference in items:
+            best = float("inf")
+            for _ in range(args.repeat):
+                started = time.perf_counter()
+                text = hearer.transcribe(audio).text
+                best = min(best, time.perf_counter() - started)
+            wer = word_error_rate(reference, text)
+            files[name] = {"seconds": round(best, 3), "audio_seconds": round(audio.duration, 2),
+                           "rtf": round(best / audio.duration, 3), "wer": round(wer, 3), "text": text}
+            total_s += best
+            total_audio += audio.duration
+            total_wer += wer
+        report["backends"][backend] = {
+            "load_seconds": round(load_s, 2), "total_seconds": round(total_s, 3),
+            "rtf": round(total_s / total_audio, 3), "mean_wer": round(total_wer / len(items), 3), "files": files,
+        }
+    b = report["backends"]
+    report["openai_over_faster_time_ratio"] = round(b["openai-whisper"]["total_seconds"] / b["faster-whisper"]["total_seconds"], 2)
+    print(json.dumps(report, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,46 @@
+"""The Python API: one Pipeline, models loaded once, a typed result."""
+
+import numpy as np
+import pytest
+
+from conftest import SAMPLES, noise, reference_text
+from voice2img import Audio, DrawingOptions, HearingOptions, NoSpeechError, Pipeline
+from voice2img.evaluate import word_error_rate
+from voice2img.hear import Transcript
+from voice2img.understand import ImageRequest
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def pipeline(tiny_model_dir):
+    return Pipeline(HearingOptions(), DrawingOptions(model=str(tiny_model_dir), steps=1, width=64, height=64, seed=5))
+
+
+def test_run_returns_a_typed_result_and_keeps_models_loaded(pipeline, tmp_path):
+    speech = SAMPLES / "lighthouse.mp3"
+    result = pipeline.run(speech, tmp_path)
+    assert isinstance(result.transcript, Transcript) and isinstance(result.request, ImageRequest)
+    assert word_error_rate(reference_text(speech), result.transcript.text) <= 0.2
+    assert result.request.prompt == "can you draw me a lighthouse on a rocky coast at sunset"
+    assert result.seed == 5 and result.image.size == (64, 64) and result.png_path.is_file()
+    hearer, renderer = pipeline.hearer, pipeline.renderer.pipe
+    again = pipeline.run(speech)  # no out_dir: nothing written
+    assert again.png_path is None
+    assert pipeline.hearer is hearer and pipeline.renderer.pipe is renderer
+    assert "load_asr" not in again.timings and "load_image_model" not in again.timings
+    assert np.array_equal(np.asarray(result.image), np.asarray(again.image))
+
+
+def test_audio_in_memory_works_like_a_file(pipeline):
+    from voice2img.audio import load_audio
+
+    audio = load_audio(SAMPLES / "red_fox.wav")
+    buffer = Audio.from_array((audio.samples * 32767).astype(np.int16), source="microphone")
+    result = pipeline.hear_and_understand(buffer)
+    assert result.source == "microphone" and "fox" in result.request.prompt
+
+
+def test_silence_raises_no_speech_and_draws_nothing(pipeline):
+    with pytest.raises(NoSpeechError, match="no speech heard"):
+        pipeline.run(Audio.from_array(noise("silence"), source="silence"))

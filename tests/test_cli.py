@@ -121,3 +121,27 @@ def test_user_errors_are_one_line_never_a_traceback(args, message):
     assert out.returncode == 1
     lines = [line for line in out.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and lines[0].startswith("voice2img: error: ") and message in lines[0], out.stderr
+
+
+def test_rewrite_prints_the_request_as_json():
+    out = voice2img("rewrite", "--json", "Um, can you draw me a red, no wait, a blue car, without people, wide, seed 9, thank you.")
+    assert out.returncode == 0, out.stderr
+    record = json.loads(out.stdout)
+    assert (record["prompt"], record["negative_prompt"], record["settings"]) == ("a blue car", "people", {"aspect": "16:9", "seed": 9})
+    assert {r["reason"] for r in record["removed"]} >= {"filler", "request wrapper", "self-correction", "negative", "closing"}
+
+
+def test_rewrite_of_nothing_drawable_fails():
+    out = voice2img("rewrite", "Thank you.")
+    assert out.returncode == 1 and out.stdout.strip() == ""
+
+
+def test_prompt_hears_and_understands_without_drawing(tmp_path):
+    out = voice2img("prompt", SAMPLES / "lighthouse.mp3", "--json")
+    assert out.returncode == 0, out.stderr
+    [record] = json_lines(out.stdout)
+    assert record["file"] == str(SAMPLES / "lighthouse.mp3")
+    assert record["transcript"].startswith("Um, can you draw me a lighthouse")
+    assert record["prompt"] == "a lighthouse on a rocky coast at sunset"
+    assert record["negative_prompt"] == "" and record["settings"] == {}
+    assert "image" not in record and "load_image_model" not in record["timings"]

@@ -146,3 +146,21 @@ def test_outputs_are_never_overwritten_and_leave_no_temporary_files(tmp_path):
     assert [p.name for p in first] == ["clip.png", "clip.json"]
     assert [p.name for p in second] == ["clip-1.png", "clip-1.json"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["clip-1.json", "clip-1.png", "clip.json", "clip.png"]
+
+
+@pytest.mark.parametrize("aspect,area,size", [
+    ("16:9", 512 * 512, (704, 384)), ("3:2", 512 * 512, (640, 448)), ("2:3", 512 * 512, (448, 640)),
+    ("1:1", 512 * 512, (512, 512)), ("16:9", 1024 * 1024, (1344, 768)), ("16:9", 64 * 64, (88, 48)),
+])
+def test_spoken_aspects_keep_the_models_pixel_budget(aspect, area, size):
+    from voice2img.draw.render import size_for_aspect
+
+    assert size_for_aspect(aspect, area) == size
+
+
+def test_an_explicit_spoken_size_beats_the_aspect(tiny_model_dir):
+    r = Renderer(DrawingOptions(model=str(tiny_model_dir)))
+    chosen = r.settings_for(ImageRequest("x", settings=RequestSettings(aspect="16:9")))
+    assert (chosen["width"], chosen["height"]) == (704, 384)
+    chosen = r.settings_for(ImageRequest("x", settings=RequestSettings(aspect="16:9", width=256, height=256)))
+    assert (chosen["width"], chosen["height"]) == (256, 256)

@@ -7,6 +7,7 @@ from conftest import SAMPLES, noise, reference_text
 from voice2img import Audio, DrawingOptions, HearingOptions, NoSpeechError, Pipeline
 from voice2img.evaluate import word_error_rate
 from voice2img.hear import Transcript
+from voice2img.pipeline import Result
 from voice2img.understand import ImageRequest
 
 pytestmark = pytest.mark.slow
@@ -22,7 +23,7 @@ def test_run_returns_a_typed_result_and_keeps_models_loaded(pipeline, tmp_path):
     result = pipeline.run(speech, tmp_path)
     assert isinstance(result.transcript, Transcript) and isinstance(result.request, ImageRequest)
     assert word_error_rate(reference_text(speech), result.transcript.text) <= 0.2
-    assert result.request.prompt == "can you draw me a lighthouse on a rocky coast at sunset"
+    assert result.request.prompt == "a lighthouse on a rocky coast at sunset"
     assert result.seed == 5 and result.image.size == (64, 64) and result.png_path.is_file()
     hearer, renderer = pipeline.hearer, pipeline.renderer.pipe
     again = pipeline.run(speech)  # no out_dir: nothing written
@@ -44,3 +45,22 @@ def test_audio_in_memory_works_like_a_file(pipeline):
 def test_silence_raises_no_speech_and_draws_nothing(pipeline):
     with pytest.raises(NoSpeechError, match="no speech heard"):
         pipeline.run(Audio.from_array(noise("silence"), source="silence"))
+
+
+def test_settings_said_aloud_reach_the_images(pipeline, tmp_path):
+    """"two images … wide … seed 77": two PNGs, seeds 77 and 78, in a 16:9 shape."""
+    from voice2img.understand import rewrite
+
+    request = rewrite("Can you draw me two images of a harbor, wide, seed seventy seven, without boats?")
+    assert (request.prompt, request.negative_prompt) == ("a harbor", "boats")
+    drawings = pipeline.draw(request)
+    assert [d.seed for d in drawings] == [77, 78]
+    assert all(d.width > d.height for d in drawings)
+    transcript = Transcript(request.transcript, "en")
+    result = pipeline.keep(Result("harbor.wav", transcript, request, drawings), tmp_path)
+    assert [p.name for p in result.png_paths] == ["harbor.png", "harbor-1.png"]
+    from voice2img.keep import read_metadata
+
+    meta = [read_metadata(p) for p in result.png_paths]
+    assert [m["a1111"]["Seed"] for m in meta] == ["77", "78"]
+    assert meta[1]["voice2img"]["image_index"] == 1 and meta[1]["voice2img"]["negative_prompt"] == "boats"

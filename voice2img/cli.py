@@ -38,6 +38,31 @@ def _hearing_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--verbose", action="store_true", help="show the libraries' own warnings and logs")
 
 
+def _understanding_args(parser: argparse.ArgumentParser) -> None:
+    g = parser.add_argument_group("understanding (rewriting speech into a prompt)")
+    g.add_argument("--styles", metavar="FILE", help="JSON file of extra style presets (default: $VOICE2IMG_STYLES)")
+    g.add_argument("--llm-url", metavar="URL", help="OpenAI-compatible endpoint for the optional LLM rewriter, "
+                                                    "e.g. http://127.0.0.1:11434/v1 (Ollama); the rules are the fallback")
+    g.add_argument("--llm-model", metavar="NAME", help="model name for --llm-url")
+    g.add_argument("--llm-key", metavar="KEY", default=os.environ.get("VOICE2IMG_LLM_API_KEY"),
+                   help="API key for --llm-url (default: $VOICE2IMG_LLM_API_KEY)")
+    g.add_argument("--llm-timeout", type=float, default=10.0, metavar="SECONDS", help="default: %(default)s")
+
+
+def _rewriter(args):
+    from .understand.rules import RulesRewriter
+    from .understand.styles import load_styles
+
+    rules = RulesRewriter(load_styles(args.styles))
+    if not args.llm_url:
+        return rules
+    if not args.llm_model:
+        raise Voice2ImgError("--llm-url needs --llm-model NAME as well")
+    from .understand.llm import LLMOptions, LLMRewriter
+
+    return LLMRewriter(LLMOptions(args.llm_url, args.llm_model, args.llm_key, args.llm_timeout), fallback=rules)
+
+
 def _drawing_args(parser: argparse.ArgumentParser) -> None:
     from .draw import DEFAULT_IMAGE_MODEL, PROFILES
 
@@ -62,16 +87,29 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("files", nargs="+", metavar="FILE")
     _hearing_args(p)
 
+    p = sub.add_parser("rewrite", help="turn spoken-language text into an image prompt (no audio, no image)")
+    p.add_argument("text", nargs="+", metavar="TEXT")
+    p.add_argument("--json", action="store_true", help="print the request as JSON")
+    p.add_argument("--verbose", action="store_true", help=argparse.SUPPRESS)
+    _understanding_args(p)
+
+    p = sub.add_parser("prompt", help="hear and understand audio files: transcript and prompt, no image")
+    p.add_argument("files", nargs="+", metavar="FILE")
+    _hearing_args(p)
+    _understanding_args(p)
+
     p = sub.add_parser("run", help="turn spoken audio files into images (PNG + JSON sidecar each)")
     p.add_argument("files", nargs="+", metavar="FILE")
     p.add_argument("--out", default="outputs", metavar="DIR", help="output folder (default: %(default)s)")
     _hearing_args(p)
+    _understanding_args(p)
     _drawing_args(p)
 
     p = sub.add_parser("serve", help="start the web UI (Gradio) on this machine")
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default: %(default)s, this machine only)")
     p.add_argument("--port", type=int, default=7860)
     _hearing_args(p)
+    _understanding_args(p)
     _drawing_args(p)
     return parser
 
@@ -89,7 +127,8 @@ def _pipeline(args):
         drawing = DrawingOptions(model=args.image_model, profile=args.profile, device=args.device,
                                  steps=args.steps, guidance=args.guidance, width=args.width,
                                  height=args.height, seed=args.seed, negative=args.negative)
-    return Pipeline(hearing, drawing, channel=args.channel)
+    rewriter = _rewriter(args) if hasattr(args, "styles") else None
+    return Pipeline(hearing, drawing, rewriter=rewriter, channel=args.channel)
 
 
 class _Console:
@@ -154,6 +193,53 @@ def cmd_transcribe(args) -> int:
     return EXIT_FAILED if failures else 0
 
 
+def cmd_rewrite(args) -> int:
+    request = _rewriter(args).rewrite(" ".join(args.text))
+    if args.json:
+        record = request.as_dict()
+        print(json.dumps(record, ensure_ascii=False))
+    else:
+        print(request.prompt)
+        if request.negative_prompt:
+            print(f"negative: {request.negative_prompt}")
+        if request.settings.as_dict():
+            print("settings: " + ", ".join(f"{k} {v}" for k, v in request.settings.as_dict().items()))
+        for removal in request.removed:
+            print(f"removed: {removal.text!r} ({removal.reason})", file=sys.stderr)
+        for note in request.notes:
+            print(f"note: {note}", file=sys.stderr)
+    return 0 if not request.empty else EXIT_FAILED
+
+
+def cmd_prompt(args) -> int:
+    pipeline = _pipeline(args)
+    console = _Console(args, len(args.files))
+
+    def prompt_one(name: str) -> bool:
+        try:
+            heard = pipeline.hear_and_understand(name)
+        except ModelUnavailableError:
+            raise
+        except Voice2ImgError as exc:
+            console.error(str(exc))
+            if args.json:
+                console.emit({"file": name, "error": str(exc), "no_speech": isinstance(exc, NoSpeechError)}, "")
+            return False
+        record = heard.summary()
+        record = {"file": record.pop("file"), "transcript": record.pop("text"), **record}
+        console.emit(record, _describe(heard))
+        return True
+
+    failures = 0
+    try:
+        for name in args.files:
+            failures += not prompt_one(name)
+            console.step()
+    finally:
+        console.close()
+    return EXIT_FAILED if failures else 0
+
+
 def cmd_run(args) -> int:
     from .understand import ImageRequest
 
@@ -201,9 +287,11 @@ def _describe(result) -> str:
     lines = [result.source, f"  heard:   {result.transcript.text}", f"  prompt:  {result.request.prompt}"]
     if result.request.negative_prompt:
         lines.append(f"  negative: {result.request.negative_prompt}")
-    if result.drawing is not None:
-        d = result.drawing
-        lines.append(f"  image:   {result.png_path} (seed {d.seed}, {d.steps} step{'s' * (d.steps != 1)}, "
+    if result.request.settings.as_dict():
+        lines.append("  settings: " + ", ".join(f"{k} {v}" for k, v in result.request.settings.as_dict().items()))
+    lines.extend(f"  note:    {note}" for note in result.request.notes)
+    for d, png in zip(result.drawings, result.png_paths or [None] * len(result.drawings)):
+        lines.append(f"  image:   {png or '(not saved)'} (seed {d.seed}, {d.steps} step{'s' * (d.steps != 1)}, "
                      f"{d.width}x{d.height}, {d.device})")
     order = ["decode", "load_asr", "hear", "understand", "load_image_model", "draw", "keep"]
     parts = [f"{k} {result.timings[k]:.2f}s" for k in order if k in result.timings]
@@ -235,7 +323,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if not args.verbose:
         _quiet_libraries()
-    commands = {"transcribe": cmd_transcribe, "run": cmd_run, "serve": cmd_serve}
+    commands = {"transcribe": cmd_transcribe, "rewrite": cmd_rewrite, "prompt": cmd_prompt, "run": cmd_run,
+                "serve": cmd_serve}
     try:
         return commands[args.command](args)
     except Voice2ImgError as exc:

@@ -7,29 +7,34 @@ from __future__ import annotations
 
 import os
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
 from . import __version__
 from .audio import Audio, load_audio
 from .draw import Drawing, DrawingOptions, Renderer
+from .draw.render import MAX_SEED
 from .errors import NoSpeechError
 from .hear import Hearer, HearingOptions, Transcript, load_hearer
-from .understand import BasicCleanup, ImageRequest, Rewriter
+from .understand import ImageRequest, Rewriter
 
 
 @dataclass(frozen=True, eq=False)
 class Result:
-    """Everything one spoken request produced. ``drawing`` is None when nothing was drawn."""
+    """Everything one spoken request produced. ``drawings`` is empty when nothing was drawn."""
 
     source: str
     transcript: Transcript
     request: ImageRequest
-    drawing: Drawing | None = None
-    png_path: Path | None = None
-    json_path: Path | None = None
+    drawings: tuple[Drawing, ...] = ()
+    png_paths: tuple[Path, ...] = ()
+    json_paths: tuple[Path, ...] = ()
     timings: dict = field(default_factory=dict)  # seconds per stage
+
+    @property
+    def drawing(self) -> Drawing | None:
+        return self.drawings[0] if self.drawings else None
 
     @property
     def image(self):
@@ -39,16 +44,21 @@ class Result:
     def seed(self) -> int | None:
         return self.drawing.seed if self.drawing else None
 
+    @property
+    def png_path(self) -> Path | None:
+        return self.png_paths[0] if self.png_paths else None
+
+    @property
+    def json_path(self) -> Path | None:
+        return self.json_paths[0] if self.json_paths else None
+
     def summary(self) -> dict:
         """A JSON-ready record: what the CLI prints with --json and what metadata holds."""
         out = {
             "file": self.source,
             "text": self.transcript.text,
             "language": self.transcript.language,
-            "prompt": self.request.prompt,
-            "negative_prompt": self.request.negative_prompt,
-            "settings": self.request.settings.as_dict(),
-            "removed": [asdict(r) for r in self.request.removed],
+            **self.request.as_dict(),
             "asr": {"backend": self.transcript.backend, "model": self.transcript.model},
         }
         if self.transcript.dropped:
@@ -58,11 +68,13 @@ class Result:
             out["image_settings"] = {
                 "model": d.model, "profile": d.profile, "steps": d.steps, "guidance": d.guidance,
                 "width": d.width, "height": d.height, "seed": d.seed, "sampler": d.sampler,
-                "device": d.device, "dtype": d.dtype, "negative_prompt": d.negative_prompt,
+                "device": d.device, "dtype": d.dtype, "negative_prompt": d.negative_prompt, "prompt": d.prompt,
             }
-        if self.png_path:
+            out["seeds"] = [x.seed for x in self.drawings]
+        if self.png_paths:
             out["image"] = str(self.png_path)
             out["sidecar"] = str(self.json_path)
+            out["images"] = [str(p) for p in self.png_paths]
         out["timings"] = {k: round(v, 4) for k, v in self.timings.items()}
         return out
 
@@ -74,7 +86,7 @@ class Pipeline:
                  rewriter: Rewriter | None = None, channel: int | None = None):
         self.hearing = hearing or HearingOptions()
         self.drawing = drawing or DrawingOptions()
-        self.rewriter = rewriter or BasicCleanup()
+        self.rewriter = rewriter or _default_rewriter()
         self.channel = channel
         self._hearer: Hearer | None = None
         self._renderer: Renderer | None = None
@@ -111,15 +123,25 @@ class Pipeline:
         return self.rewriter.rewrite(text, previous)
 
     def draw(self, request: ImageRequest, progress: Callable[[int, int], None] | None = None,
-             timings: dict | None = None) -> Drawing:
+             timings: dict | None = None) -> tuple[Drawing, ...]:
+        """Draw every image the request asks for; image i uses seed + i, as AUTOMATIC1111 does."""
         timings = timings if timings is not None else {}
         renderer = self.renderer
+        chosen = renderer.settings_for(request)  # bad settings fail before minutes of model loading
         if renderer.pipe is None:
-            renderer.settings_for(request)  # bad settings fail before minutes of model loading
             with _timed(timings, "load_image_model"):
                 renderer.load()
+        count = request.settings.num_images or 1
+        drawings = []
         with _timed(timings, "draw"):
-            return renderer.render(request, progress=progress)
+            for i in range(count):
+                settings = replace(request.settings, seed=(chosen["seed"] + i) % (MAX_SEED + 1))
+                step = None
+                if progress is not None:
+                    def step(done, total, i=i):
+                        progress(i * total + done, count * total)
+                drawings.append(renderer.render(replace(request, settings=settings), progress=step))
+        return tuple(drawings)
 
     # -- the whole way through --------------------------------------------------------------
     def hear_and_understand(self, source: str | os.PathLike | Audio, previous: ImageRequest | None = None) -> Result:
@@ -144,29 +166,35 @@ class Pipeline:
         """
         result = heard or self.hear_and_understand(source)
         timings = dict(result.timings)
-        drawing = self.draw(result.request, progress=progress, timings=timings)
-        result = Result(result.source, result.transcript, result.request, drawing, timings=timings)
+        drawings = self.draw(result.request, progress=progress, timings=timings)
+        result = Result(result.source, result.transcript, result.request, drawings, timings=timings)
         if out_dir is not None:
             result = self.keep(result, out_dir)
         return result
 
     def keep(self, result: Result, out_dir: str | os.PathLike) -> Result:
-        """Write the PNG (with metadata) and its JSON sidecar; returns the result with their paths."""
+        """Write each PNG (with metadata) and its JSON sidecar; returns the result with their paths."""
         from . import keep
 
-        d = result.drawing
         timings = dict(result.timings)
+        pngs, sidecars = [], []
         with _timed(timings, "keep"):
-            parameters = keep.a1111_parameters(
-                d.prompt, d.negative_prompt, steps=d.steps, sampler=d.sampler, guidance=d.guidance,
-                seed=d.seed, width=d.width, height=d.height, model=_short_model_name(d.model),
-                version=__version__,
-            )
-            fields = Result(result.source, result.transcript, result.request, d, timings=timings).summary()
-            fields = {"version": __version__, "source_audio": fields.pop("file"), "transcript": fields.pop("text"), **fields}
+            summary = Result(result.source, result.transcript, result.request, result.drawings, timings=timings).summary()
             stem = Path(result.source).stem or "voice2img"
-            png, sidecar = keep.save(d.image, out_dir, stem, parameters, fields, self._taken)
-        return Result(result.source, result.transcript, result.request, d, png, sidecar, timings)
+            for i, d in enumerate(result.drawings):
+                parameters = keep.a1111_parameters(
+                    d.prompt, d.negative_prompt, steps=d.steps, sampler=d.sampler, guidance=d.guidance,
+                    seed=d.seed, width=d.width, height=d.height, model=_short_model_name(d.model),
+                    version=__version__,
+                )
+                fields = {k: v for k, v in summary.items() if k not in ("file", "text", "seeds")}
+                fields = {"version": __version__, "source_audio": result.source, "transcript": result.transcript.text,
+                          **fields, "image_index": i, "images_in_request": len(result.drawings)}
+                fields["image_settings"] = {**fields["image_settings"], "seed": d.seed}
+                png, sidecar = keep.save(d.image, out_dir, stem, parameters, fields, self._taken)
+                pngs.append(png)
+                sidecars.append(sidecar)
+        return Result(result.source, result.transcript, result.request, result.drawings, tuple(pngs), tuple(sidecars), timings)
 
 
 class _timed:
@@ -186,3 +214,9 @@ class _timed:
 def _short_model_name(model: str) -> str:
     name = os.path.basename(os.path.normpath(model))
     return os.path.splitext(name)[0] if name.endswith((".safetensors", ".ckpt")) else name
+
+
+def _default_rewriter() -> Rewriter:
+    from .understand.rules import RulesRewriter
+
+    return RulesRewriter()

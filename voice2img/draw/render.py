@@ -88,6 +88,8 @@ class Renderer:
             "height": _first(s.height, o.height, p.height),
             "seed": _first(s.seed, o.seed),
         }
+        if s.aspect and s.width is None and s.height is None:
+            chosen["width"], chosen["height"] = size_for_aspect(s.aspect, chosen["width"] * chosen["height"], p.size_multiple)
         if chosen["steps"] < 1:
             raise Voice2ImgError(f"steps must be at least 1 (got {chosen['steps']})")
         if chosen["guidance"] < 0:
@@ -140,6 +142,25 @@ class Renderer:
             model=self.options.model, profile=self.profile.name, device=self.device, dtype=self.dtype,
             seconds=time.perf_counter() - started,
         )
+
+
+def size_for_aspect(aspect: str, area: int, multiple: int = 8) -> tuple[int, int]:
+    """Width and height with the given "W:H" ratio and about the same pixel count as ``area``.
+
+    Sides are rounded to multiples of 64 (what SD and SDXL were trained on) when the budget is
+    real-sized, so 512² at 16:9 gives 704x384 and 1024² gives 1344x768.
+    """
+    from ..errors import Voice2ImgError
+
+    try:
+        w, h = (float(x) for x in aspect.split(":"))
+        ratio = w / h
+    except (ValueError, ZeroDivisionError):
+        raise Voice2ImgError(f"aspect {aspect!r} is not a W:H ratio such as 16:9") from None
+    step = 64 if area >= 256 * 256 else multiple
+    width = max(step, round((area * ratio) ** 0.5 / step) * step)
+    height = max(step, round((area / ratio) ** 0.5 / step) * step)
+    return int(width), int(height)
 
 
 def _first(*values):

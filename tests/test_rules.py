@@ -1,0 +1,209 @@
+"""The rules rewriter on spoken requests: what a speaker says → the prompt, negatives and settings meant.
+
+Each case is written the way Whisper writes speech down (sentence case, its punctuation)."""
+
+import re
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from voice2img.understand import ImageRequest
+from voice2img.understand.rules import RulesRewriter
+from voice2img.understand.styles import DEFAULT_STYLES, load_styles
+
+REWRITER = RulesRewriter()
+
+# (spoken, prompt, negative prompt, settings)
+CASES = [
+    # fillers and hesitations, never content
+    ("Um, a red fox in the snow.", "a red fox in the snow", "", {}),
+    ("Uh, a, uh, lighthouse at night.", "a lighthouse at night", "", {}),
+    ("Er, hmm, a bowl of ramen.", "a bowl of ramen", "", {}),
+    ("So, like, you know, a big red barn.", "a big red barn", "", {}),
+    ("Well, a cottage by the sea.", "a cottage by the sea", "", {}),
+    ("A dog that looks like a lion.", "a dog that looks like a lion", "", {}),
+    ("A wishing well in a garden.", "a wishing well in a garden", "", {}),
+    ("A woman who likes cats.", "a woman who likes cats", "", {}),
+    ("So many balloons in the sky.", "so many balloons in the sky", "", {}),
+    ("A well lit room with a piano.", "a well lit room with a piano", "", {}),
+    ("A castle, I guess, on a hill.", "a castle, on a hill", "", {}),
+    ("A robot, like, made of wood.", "a robot, made of wood", "", {}),
+    ("I mean, a blue whale.", "a blue whale", "", {}),
+    # repetitions and stutters
+    ("A a red balloon.", "a red balloon", "", {}),
+    ("The the old library.", "the old library", "", {}),
+    ("A painting of, um, of a castle.", "a painting of a castle", "", {}),
+    ("A cat in the, in the garden.", "a cat in the garden", "", {}),
+    ("A very very tall tower.", "a very very tall tower", "", {}),
+    ("Bora Bora at sunset.", "bora Bora at sunset", "", {}),
+    # self-corrections
+    ("Can you draw me a red, no wait, a blue car?", "a blue car", "", {}),
+    ("A red car, no wait, a blue car.", "a blue car", "", {}),
+    ("Make a dog, actually, make it a horse.", "a horse", "", {}),
+    ("A cat on a sofa. Scratch that. A dog on a beach.", "a dog on a beach", "", {}),
+    ("A cozy cabin, I mean, a cozy cabin in the woods.", "a cozy cabin in the woods", "", {}),
+    ("A green apple, sorry, a red apple on a table.", "a red apple on a table", "", {}),
+    ("A red car, no, blue.", "a blue car", "", {}),
+    ("A beach at sunset with palm trees, no wait, with pine trees.", "a beach at sunset with pine trees", "", {}),
+    ("Dogs playing in a park, never mind, a cat sleeping.", "a cat sleeping", "", {}),
+    ("A tiger, or rather, a lion in the savanna.", "a lion in the savanna", "", {}),
+    ("Draw a bicycle. Actually, no, a motorcycle.", "a motorcycle", "", {}),
+    # command and politeness wrappers
+    ("Can you please draw me a lighthouse on a rocky coast?", "a lighthouse on a rocky coast", "", {}),
+    ("Could you generate a castle in the clouds?", "a castle in the clouds", "", {}),
+    ("Please make me a birthday cake.", "a birthday cake", "", {}),
+    ("Show me a mountain village.", "a mountain village", "", {}),
+    ("I want a picture of a sunflower field.", "a sunflower field", "", {}),
+    ("I'd like to see an image of a train station.", "a train station", "", {}),
+    ("I would like a small wooden boat.", "a small wooden boat", "", {}),
+    ("Okay so, draw a snowman.", "a snowman", "", {}),
+    ("Create a futuristic city, please.", "a futuristic city", "", {}),
+    ("Draw a koala, thank you.", "a koala", "", {}),
+    ("A pirate ship, that's it.", "a pirate ship", "", {}),
+    ("An oil painting of a harbor.", "an oil painting of a harbor", "", {}),
+    ("Can you make me a watercolor painting of a fox?", "a watercolor painting of a fox", "", {}),
+    ("Let's see a dragon flying over a city.", "a dragon flying over a city", "", {}),
+    ("Generate a bowl of fruit. Thank you very much.", "a bowl of fruit", "", {}),
+    ("Paint splatters on a white wall.", "paint splatters on a white wall", "", {}),
+    # negatives by voice
+    ("A beach without people.", "a beach", "people", {}),
+    ("A city street, no cars.", "a city street", "cars", {}),
+    ("A poster of a cat, don't include any text.", "a poster of a cat", "text", {}),
+    ("A forest, but without any people and no animals.", "a forest", "people, animals", {}),
+    ("A kitchen with no windows.", "a kitchen", "windows", {}),
+    ("A meadow without trees or houses.", "a meadow", "trees, houses", {}),
+    ("A no parking sign.", "a no parking sign", "", {}),
+    ("A desert without any cactus, with a camel.", "a desert, with a camel", "cactus", {}),
+    ("Draw a park, and please don't add any people in it.", "a park", "people", {}),
+    ("A portrait of a woman, no glasses, no jewelry.", "a portrait of a woman", "glasses, jewelry", {}),
+    # settings by voice
+    ("A mountain lake, wide.", "a mountain lake", "", {"aspect": "16:9"}),
+    ("A castle in landscape format.", "a castle", "", {"aspect": "3:2"}),
+    ("A robot, in portrait mode, please.", "a robot", "", {"aspect": "2:3"}),
+    ("A tower, make it tall.", "a tower", "", {"aspect": "9:16"}),
+    ("A logo for a bakery, square.", "a logo for a bakery", "", {"aspect": "1:1"}),
+    ("A portrait of an old man.", "a portrait of an old man", "", {}),
+    ("A landscape with mountains.", "a landscape with mountains", "", {}),
+    ("A square table in a kitchen.", "a square table in a kitchen", "", {}),
+    ("A wide river.", "a wide river", "", {}),
+    ("Four images of a cat.", "a cat", "", {"num_images": 4}),
+    ("Can you make me two versions of a teapot?", "a teapot", "", {"num_images": 2}),
+    ("A fox, seed forty two.", "a fox", "", {"seed": 42}),
+    ("A city at night with seed 1234.", "a city at night", "", {"seed": 1234}),
+    ("Two cats on a sofa.", "two cats on a sofa", "", {}),
+    ("A cat as pixel art.", "a cat, pixel art, 8-bit, crisp pixels", "blurry, smooth gradients", {"style": "pixel art"}),
+    ("A harbor in watercolor.", "a harbor, watercolor painting, soft washes, paper texture", "photo", {"style": "watercolor"}),
+    ("A harbor in water color.", "a harbor, watercolor painting, soft washes, paper texture", "photo", {"style": "watercolor"}),
+    ("A samurai in anime style.", "a samurai, anime style, cel shading, vibrant colors", "photo, realistic", {"style": "anime"}),
+    ("Three pictures of a sports car in 16 by 9 format, seed 7.", "a sports car", "", {"num_images": 3, "aspect": "16:9", "seed": 7}),
+    # the whole thing at once
+    ("Um, can you draw me a red, no wait, a blue car, without people, thank you.", "a blue car", "people", {}),
+    ("Okay, so, I'd like, um, a picture of a a lighthouse, no cars, wide, thanks.", "a lighthouse", "cars", {"aspect": "16:9"}),
+    ("Can you draw me a dragon? Make it green. Thank you.", "a dragon, green", "", {}),
+    # hallucinations and nothing
+    ("Thank you.", "", "", {}),
+    ("Thanks for watching!", "", "", {}),
+    ("you", "", "", {}),
+    ("...", "", "", {}),
+    ("", "", "", {}),
+    ("Um, uh.", "", "", {}),
+]
+
+
+@pytest.mark.parametrize("spoken,prompt,negative,expected", CASES, ids=[c[0][:40] or "empty" for c in CASES])
+def test_spoken_requests(spoken, prompt, negative, expected):
+    request = REWRITER.rewrite(spoken)
+    assert (request.prompt, request.negative_prompt, request.settings.as_dict()) == (prompt, negative, expected)
+
+
+def test_there_are_at_least_sixty_cases():
+    assert len(CASES) >= 60
+
+
+def test_what_was_removed_is_listed_with_the_reason():
+    request = REWRITER.rewrite("Um, can you draw me a red, no wait, a blue car, without people, seed 5, thank you.")
+    reasons = {r.reason for r in request.removed}
+    assert {"filler", "request wrapper", "self-correction", "negative", "setting: seed", "closing"} <= reasons
+    correction = next(r for r in request.removed if r.reason == "self-correction")
+    assert "red" in correction.text
+
+
+def test_a_long_prompt_is_flagged_and_keeps_its_subject_first():
+    spoken = "A " + ", ".join(f"tiny detail number {i} on the wall" for i in range(15)) + ", as pixel art."
+    request = REWRITER.rewrite(spoken)
+    assert request.notes and "77" in request.notes[0]
+    assert request.prompt.startswith("a tiny detail number 0") and request.prompt.endswith("crisp pixels")
+
+
+def test_users_can_add_style_presets(tmp_path):
+    path = tmp_path / "styles.json"
+    path.write_text('{"claymation": {"says": ["claymation", "clay"], "prompt": "claymation, plasticine", "negative": "photo"}}')
+    rewriter = RulesRewriter(load_styles(path))
+    request = rewriter.rewrite("A dog on a skateboard, in claymation.")
+    assert (request.prompt, request.negative_prompt, request.settings.style) == (
+        "a dog on a skateboard, claymation, plasticine", "photo", "claymation")
+
+
+def test_a_broken_style_file_is_one_clear_line(tmp_path):
+    from voice2img.errors import Voice2ImgError
+
+    path = tmp_path / "styles.json"
+    path.write_text("{not json")
+    with pytest.raises(Voice2ImgError, match="styles.json: not a usable style preset file"):
+        load_styles(path)
+
+
+def test_rewriting_is_fast():
+    import time
+
+    REWRITER.rewrite("warm up the regular expressions")
+    started = time.perf_counter()
+    for spoken, *_ in CASES:
+        REWRITER.rewrite(spoken)
+    per_request = (time.perf_counter() - started) / len(CASES)
+    assert per_request < 0.010, per_request  # the issue's budget, with a wide margin on any machine
+
+
+# -- properties, on arbitrary text ------------------------------------------------------------
+_PRESET_WORDS = {w for p in DEFAULT_STYLES.values() for w in re.findall(r"[\w'-]+", (p.prompt + " " + p.negative).lower())}
+_VOCABULARY = ["a", "the", "red", "blue", "car", "dog", "um", "uh", "no", "wait", "without", "people", "please", "thank",
+               "you", "draw", "me", "can", "like", "so", "well", "seed", "forty", "two", "images", "wide", "in",
+               "watercolor", "as", "pixel", "art", "actually", "make", "it", "I", "mean", "scratch", "that", "and",
+               "don't", "include", "any", "text", "of", ",", ".", "?", "!", "—", "...", "sorry", "portrait", "mode"]
+spoken_text = st.one_of(
+    st.text(max_size=200),
+    st.lists(st.sampled_from(_VOCABULARY), max_size=30).map(" ".join),
+)
+
+
+def _words(text):
+    return set(re.findall(r"[\w'-]+", text.lower()))
+
+
+@settings(max_examples=400, deadline=None)
+@given(spoken_text)
+def test_never_invents_words(spoken):
+    request = REWRITER.rewrite(spoken)
+    made = _words(request.prompt) | _words(request.negative_prompt)
+    assert made <= _words(spoken) | _PRESET_WORDS, made - _words(spoken)
+
+
+@settings(max_examples=400, deadline=None)
+@given(spoken_text)
+def test_rewriting_is_idempotent(spoken):
+    once = REWRITER.rewrite(spoken)
+    twice = REWRITER.rewrite(once.prompt)
+    assert twice.prompt == once.prompt
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(max_size=500))
+def test_never_raises_and_always_returns_a_request(spoken):
+    assert isinstance(REWRITER.rewrite(spoken), ImageRequest)
+
+
+def test_requests_are_typed_and_frozen():
+    request = REWRITER.rewrite("A cat.")
+    assert isinstance(request, ImageRequest) and request.transcript == "A cat."
+    with pytest.raises(AttributeError):
+        request.prompt = "a dog"

@@ -1,0 +1,74 @@
+"""Understand: spoken text → the image request the speaker meant.
+
+The default is :class:`~voice2img.understand.rules.RulesRewriter` (deterministic, offline); an
+LLM behind any OpenAI-compatible endpoint is an option (:mod:`voice2img.understand.llm`). Every
+rewriter returns the same :class:`ImageRequest`, which lists what was removed and why.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class RequestSettings:
+    """Settings asked for by voice; None means "use the model profile's or operator's default"."""
+
+    width: int | None = None
+    height: int | None = None
+    steps: int | None = None
+    guidance: float | None = None
+    seed: int | None = None
+    num_images: int | None = None
+    aspect: str | None = None  # "W:H", e.g. "16:9"; sizes follow the model's own pixel budget
+    style: str | None = None  # the style preset's name
+
+    def as_dict(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if v is not None}
+
+
+@dataclass(frozen=True)
+class Removal:
+    text: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class ImageRequest:
+    """What to draw. ``removed`` lists what was taken out of the transcript and why."""
+
+    prompt: str
+    negative_prompt: str = ""
+    settings: RequestSettings = field(default_factory=RequestSettings)
+    removed: tuple[Removal, ...] = ()
+    transcript: str = ""
+    notes: tuple[str, ...] = ()  # things the speaker should know (a prompt too long, a setting ignored)
+
+    @property
+    def empty(self) -> bool:
+        return not self.prompt.strip()
+
+    def as_dict(self) -> dict:
+        return {"prompt": self.prompt, "negative_prompt": self.negative_prompt, "settings": self.settings.as_dict(),
+                "removed": [{"text": r.text, "reason": r.reason} for r in self.removed], "notes": list(self.notes)}
+
+
+class Rewriter(Protocol):
+    def rewrite(self, transcript: str, previous: ImageRequest | None = None) -> ImageRequest: ...
+
+
+_DEFAULT = None
+
+
+def rewrite(transcript: str, previous: ImageRequest | None = None) -> ImageRequest:
+    """Rewrite with the default rules rewriter."""
+    global _DEFAULT
+    if _DEFAULT is None:
+        from .rules import RulesRewriter
+
+        _DEFAULT = RulesRewriter()
+    return _DEFAULT.rewrite(transcript, previous)
+
+
+__all__ = ["ImageRequest", "Removal", "RequestSettings", "Rewriter", "rewrite"]

@@ -1,0 +1,405 @@
+"""The rules rewriter: spoken language → the prompt the speaker meant. Deterministic, offline, fast.
+
+Each step removes one kind of spoken-language debris and records what it removed and why:
+restarts ("scratch that"), fillers, request wrappers ("can you draw me"), closings ("thank
+you"), self-corrections ("a red, no wait, a blue car"), stutters, settings said aloud (seed,
+number of images, aspect, style presets) and negatives ("without people"). The steps run to a
+fixpoint, so rewriting a rewritten prompt changes nothing, and none of them adds a word that
+was not spoken (style presets aside, by design).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from . import ImageRequest, Removal, RequestSettings
+from .numbers import NUMBER_PATTERN, parse_number
+from .styles import StylePreset, load_styles
+
+MAX_IMAGES = 16
+MAX_SEED = 2**32 - 1
+CLIP_TOKENS = 75  # 77 minus the start and end tokens
+
+I = re.IGNORECASE
+_DET = r"(?:a|an|the|some|any|my|our|his|her|their|this|that|these|those|one|two|three|four|five|six|seven|eight|nine|ten|\d+)"
+_CLAUSE = r"(?:^|(?<=[,.;:!?])\s*|\b(?:and|but|also|then|so|plus)\s+)"  # where a clause may start
+_END = r"(?=\s*(?:[,.;:!?]|$))"
+
+# Whisper's favourite inventions on silence and noise; a transcript that is only this is empty.
+HALLUCINATIONS = {
+    "you", "thank you", "thanks", "thank you very much", "thank you so much", "thanks for watching",
+    "thank you for watching", "thanks for watching and see you next time", "thank you for listening",
+    "please subscribe", "subscribe", "like and subscribe", "bye", "bye bye", "goodbye", "so", "oh", "okay",
+    "ok", "hmm", "the end", "subtitles by the amara org community", "i'm sorry", "www", "music", "applause",
+    "silence", "foreign", "you you", "he", "i", "a", "the",
+}
+
+FILLERS = re.compile(
+    r"(?<![\w'-])(?:u+m+|u+h+m*|e+r+m*|e+h+|h+m+|m+h*m+|a+h+|o+h+|u+h+-h+u+h+)(?![\w'-])[,.…!?]?\s*", I)
+VERBAL_FILLERS = [
+    (re.compile(r"(?:^|(?<=[,.;!?]))\s*you know\s*(?:[,.;!?]|$)\s*|,\s*you know\b", I), "filler"),
+    (re.compile(r"(?:^|(?<=[,.;!?]))\s*(?:like|basically|literally|kind of|sort of)\s*,\s*", I), "filler"),
+    (re.compile(r",\s*(?:like|basically|literally)\s*(?=,)", I), "filler"),
+    (re.compile(r"^\s*(?:i mean|you see|look|listen|right|yeah|yes|hey|hi|hello|alright|all right|ok|okay|now|well|so|then)\s*[,.!?]\s*", I), "filler"),
+    (re.compile(r",?\s*\b(?:i guess|i think|i suppose|or something(?: like that)?|or whatever|you know what i mean|"
+                r"if that makes sense|if you know what i mean|kind of thing)\b(?=\s*(?:[,.;:!?]|$))", I), "filler"),
+    (re.compile(r"^\s*(?:okay|ok|alright|all right|hey|hi|hello|yeah|now)\s+(?=\S)", I), "filler"),
+    (re.compile(r"^\s*(?:so|well|and|then|now)\s+(?=(?:can|could|would|will|i|i'd|i'm|we|let's|please|draw|make|generate|create|show|give|paint|render)\b)", I), "filler"),
+]
+
+_LEAD = r"^(?:(?:please|just|now|then|and|also|quickly|maybe)\s+)*"
+_VERB = r"(?:draw|make|generate|create|show|paint|render|give|produce|imagine|design|sketch|do|get|build|illustrate|visualize|depict|picture|come up with)"
+WRAPPERS = [
+    re.compile(r"^(?:please\s+)?(?:can|could|would|will|won't)\s+you(?:\s+please)?(?:\s+(?:maybe|just|quickly|now|also))?\s+"
+               + _VERB + r"(?:\s+(?:me|us))?(?:\s+up)?\b\s*", I),
+    re.compile(_LEAD + r"(?:draw|generate|create|render|sketch|illustrate|visualize|depict|imagine)(?:\s+(?:me|us))?(?:\s+up)?\b\s*", I),
+    re.compile(_LEAD + r"(?:make|show|paint|give|produce|design|do|get|build|picture)\s+(?:me|us)\b\s*", I),
+    re.compile(_LEAD + r"(?:make|show|paint|give|produce|design|do|get|build|picture)\s+(?=" + _DET + r"\b)", I),
+    re.compile(r"^(?:can|could|may|might)\s+(?:i|we)\s+(?:please\s+)?(?:get|have|see|try)\b\s*", I),
+    re.compile(r"^(?:i|we)\s+(?:was|were|have been|'ve been|am|'m)\s+(?:thinking|wondering)(?:\s+(?:of|about|if you could|whether you could))?\s*[,]?\s*", I),
+    re.compile(r"^(?:i|we)(?:'d|\s+would|\s+really)?\s+(?:want|like|love|need|wanna|prefer)(?:\s+to\s+(?:see|have|get|make|create|draw|generate|look at))?"
+               r"(?:\s+(?:you\s+)?to\s+" + _VERB + r"(?:\s+(?:me|us))?)?\b\s*", I),
+    re.compile(r"^(?:let's|let us|let me)\s+(?:see|have|get|make|draw|create|generate|try|do|imagine|picture)\b\s*", I),
+    re.compile(r"^(?:i'm|i am|we're|we are)\s+(?:thinking of|imagining|picturing|looking for|after)\b\s*", I),
+    re.compile(r"^(?:how about|what about|maybe|perhaps|try|next up|next)\s+(?=\S)", I),
+    re.compile(r"^(?:make it|make them|make this|it's|it is|it should be|this time)\s+(?=" + _DET + r"\b)", I),
+]
+CARRIER = re.compile(r"^(?:(?:(?:a|an|the|some)\s+)?(?:picture|image|pic|pics|pictures|images|visual)\s+of|something like|something with|"
+                     r"some kind of|some sort of)\s+(?=\S)", I)
+POLITE = re.compile(r"(?:,\s*|\s+|^)please\b(?:\s*,)?", I)
+_STRONG_CLOSING = (r"thank you(?:\s+(?:very|so)\s+much)?|thanks(?:\s+(?:a lot|so much|very much))?|cheers|"
+                   r"that's it|that is it|that's all|that is all|that'll be all|that would be (?:great|nice|awesome)|"
+                   r"that'd be (?:great|nice|awesome)|if you can|if you could|if possible|for me|for us")
+CLOSINGS = [
+    re.compile(r"[\s,.!?]*\b(?:" + _STRONG_CLOSING + r")[\s.!?,]*$", I),
+    re.compile(r"[,.!?]+\s*(?:done|okay|ok|bye|over|go|great|perfect|thanks again)[\s.!?,]*$", I),
+]
+RESTART = re.compile(r"^.*\b(?:scratch that|start over|start again|never\s?mind|forget (?:that|it|all that)|let me start (?:over|again)|"
+                     r"let me rephrase|cancel that|ignore that|delete that)\b[\s,.!?;:]*", I | re.S)
+_MARKERS = (r"no,?\s+wait|wait,?\s+no|no,?\s+no|oh,?\s+no|actually,?\s+no|no,?\s+actually|actually|wait|sorry|i mean|i meant|"
+            r"or rather|rather|make that|no,?\s+make (?:that|it)|change (?:that|it) to|correction|oops|instead")
+CORRECTION = re.compile(r"(?:^|[,.;!?]\s*|\s+(?=(?:no,?\s+wait|wait,?\s+no|i mean|i meant|or rather|make that|no,?\s+make)\b))(?P<marker>" + _MARKERS + r")(?:\s*[,.;!?]\s*|\s+)"
+                        r"|(?:[,.;!?]\s*)(?P<no>no)\s*[,.;!?]\s*", I)
+MAKE_IT = re.compile(r"(?:(?<=[,.;!?])|^)\s*(?:and\s+|then\s+|also\s+)?(?:please\s+)?make (?:it|them|him|her|that|this)\s+(?:look\s+)?(?:like\s+)?(?=\S)", I)
+CORRECTION_LEAD = re.compile(r"^(?:make it|make that|make them|it's|it is|it should be|let's do|let's make it|do|i want|i'd like|"
+                             r"i meant|i mean|should be)\s+(?=\S)", I)
+
+NUMBER = NUMBER_PATTERN
+SEED = re.compile(r"(?:,\s*)?\b(?:with\s+|using\s+|and\s+|on\s+)?(?:the\s+|a\s+)?(?:random\s+)?seed(?:\s+(?:number|of|is|=|value|to))?\s*(?:,\s*)?(?P<n>"
+                  + NUMBER + r")\b", I)
+COUNT = re.compile(r"\b(?P<n>" + NUMBER + r"|a couple of|a couple|a few|several)\s+(?:different\s+|more\s+|new\s+)?"
+                   r"(?:images|pictures|pics|versions|variations|variants|options|takes|copies|renders|renderings|drafts|shots|ones)\b(?:\s+of\b)?", I)
+ASPECTS = {"landscape": "3:2", "horizontal": "3:2", "wide": "16:9", "widescreen": "16:9", "wide screen": "16:9",
+           "panoramic": "2:1", "panorama": "2:1", "cinematic": "21:9", "portrait": "2:3", "vertical": "2:3",
+           "tall": "9:16", "square": "1:1"}
+_ASPECT = r"(?P<aspect>" + "|".join(sorted(ASPECTS, key=len, reverse=True)) + r")"
+_FORMAT = r"(?:format|mode|orientation|aspect(?:\s+ratio)?|ratio|shape|layout|view|frame|image|picture|shot|size)"
+ASPECT_PATTERNS = [
+    re.compile(r"(?:,\s*|\s+|^)(?:in|as|with|at)\s+(?:an?\s+)?" + _ASPECT + r"(?:\s+" + _FORMAT + r")?\b(?!\s+(?:of|painting|photo|drawing|picture))", I),
+    re.compile(r"(?:,\s*|\s+|^)" + _ASPECT + r"\s+" + _FORMAT + r"\b(?!\s+of\b)", I),
+    re.compile(r"(?:,\s*|\s+|^)(?:make it|make them|make this|and make it)\s+" + _ASPECT + _END, I),
+    re.compile(r"(?:^|,)\s*" + _ASPECT + _END, I),
+    re.compile(r"(?:,\s*|\s+|^)(?:in\s+|with\s+|at\s+)?(?:an?\s+)?(?P<w>\d+|" + NUMBER + r")\s*(?:by|:|x|to)\s*(?P<h>\d+|" + NUMBER + r")\s+(?:aspect(?:\s+ratio)?|ratio|format)\b", I),
+]
+_NEG_TRIGGER = (r"(?:(?:but\s+|and\s+)?(?:please\s+)?(?:don't|do not|dont|doesn't|does not|shouldn't|should not|i don't want|we don't want|no need for)"
+                r"(?:\s+(?:include|add|show|put|draw|want|have|make|use|contain|feature|need|give it|put in))?(?:\s+(?:any|a|an|the|some))?"
+                r"|no more|nothing like|minus|except(?:\s+for)?|excluding|leave out|avoid(?:\s+any)?|no|not(?:\s+any)?)")
+NEGATIVE_ANYWHERE = re.compile(r"(?:,\s*|\s+)(?:(?:but|and)\s+)?(?:without(?:\s+any)?|with\s+no|with\s+zero|free of|devoid of)\s+", I)
+NEGATIVE_CLAUSE = re.compile(r"(?:^|(?<=[,.;:!?])\s*|\s+(?:and|but|also|plus|with)\s+)" + _NEG_TRIGGER + r"\s+", I)
+NEGATIVE_STOP = re.compile(r"\s*[,.;:!?]|\s+but\s+|\s+(?:and|or)\s+(?=(?:without|with no|no|not|don't|do not)\b)"
+                           r"|\s+(?=(?:on|in|at|under|near|behind|beside|next to|inside|over|above|below|during|while|that|which|who)\s+(?!it\b|them\b|there\b|the (?:picture|image|photo|scene|background|foreground|shot|frame)\b))", I)
+NEGATIVE_TAIL = re.compile(r"\s+(?:in it|in them|in there|on it|on them|on there|in the (?:picture|image|photo|scene|background|foreground|shot|frame)|"
+                           r"at all|anywhere|around|visible|present|whatsoever|please)$", I)
+_NEG_DET = re.compile(r"^(?:any|a|an|the|some|more|other|of|all)\s+", I)
+_POSITIVE_START = re.compile(r"^(?:a|an|the|one|two|three|four|five|his|her|my|their|our|\d+)\b", I)
+_DANGLING = re.compile(r"(?:^|\s)(?:and|but|with|or|so|then|also|plus|of|in|on|at|to|for|from|by|as|while|just)$", I)
+_DANGLING_START = re.compile(r"^(?:and|but|or|then|also|plus)\b\s*", I)
+_REDUPLICATIVES = {"very", "really", "so", "bora", "chop", "bye", "tick", "ha", "knock", "ding", "ping", "pom", "tut",
+                   "choo", "tom", "baden", "walla", "no", "yum", "go", "night", "hush", "boo", "la", "na", "cha", "mahi"}
+
+
+@dataclass
+class _Work:
+    """What one rewrite has found so far."""
+
+    removed: list[Removal] = field(default_factory=list)
+    negatives: list[str] = field(default_factory=list)
+    settings: dict = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    style: StylePreset | None = None
+
+    def cut(self, pattern: re.Pattern, text: str, reason: str, repl: str = " ") -> str:
+        def record(match: re.Match) -> str:
+            if match.group(0).strip(" ,.;:!?"):
+                self.removed.append(Removal(match.group(0).strip(), reason))
+            return repl
+
+        return pattern.sub(record, text)
+
+
+class RulesRewriter:
+    """The default rewriter. ``styles`` maps preset names to presets (see :mod:`.styles`)."""
+
+    def __init__(self, styles: dict[str, StylePreset] | None = None):
+        self.styles = styles if styles is not None else load_styles()
+        says = sorted(((s, p) for p in self.styles.values() for s in p.says), key=lambda sp: -len(sp[0]))
+        self._style_by_say = {s.lower(): p for s, p in says}
+        alternatives = "|".join(re.escape(s) for s, _ in says) or r"(?!x)x"
+        say = r"(?P<say>" + alternatives + r")"
+        self._style_patterns = [
+            re.compile(r"(?:,\s*|\s+|^)(?:(?:and\s+)?make it\s+(?:look\s+)?|done\s+)?(?:in|as|like)\s+(?:an?\s+|the\s+)?(?:style of\s+(?:an?\s+)?)?"
+                       + say + r"(?:\s+(?:style|form|version|look|format))?" + r"(?=\s*(?:[,.;:!?]|$|\s+(?:and|with|please|thank|but)\b))", I),
+            re.compile(r"(?:,\s*|\s+|^)(?:in\s+)?(?:an?\s+|the\s+)?" + say + r"\s+style\b", I),
+            re.compile(r"(?:,\s*|\s+|^)(?:and\s+)?make it\s+(?:look\s+)?(?:like\s+)?(?:an?\s+)?" + say + _END, I),
+        ]
+
+    def rewrite(self, transcript: str, previous: ImageRequest | None = None) -> ImageRequest:
+        work = _Work()
+        text = _normalize(transcript)
+        if _words(text) in HALLUCINATIONS:
+            work.removed.append(Removal(transcript.strip(), "known Whisper hallucination"))
+            text = ""
+        for _ in range(6):  # to a fixpoint
+            new = self._pass(text, work)
+            if new == text:
+                break
+            text = new
+        if text and _words(text) in HALLUCINATIONS:
+            work.removed.append(Removal(text, "known Whisper hallucination"))
+            text = ""
+        prompt = text
+        negative = _join_unique(work.negatives)
+        if work.style and prompt:
+            prompt = f"{prompt}, {work.style.prompt}"  # style after content: truncation cuts style, not subject
+            negative = _join_unique(work.negatives + [work.style.negative] if work.style.negative else work.negatives)
+        tokens = estimate_clip_tokens(prompt)
+        if tokens > CLIP_TOKENS:
+            work.notes.append(f"the prompt is about {tokens} CLIP tokens; models with a 77-token text encoder ignore "
+                              f"the words after about {CLIP_TOKENS}, so the subject comes first and style last")
+        return ImageRequest(prompt=prompt, negative_prompt=negative, settings=RequestSettings(**work.settings),
+                            removed=tuple(work.removed), transcript=transcript, notes=tuple(work.notes))
+
+    # -- one pass of every step -------------------------------------------------------------
+    def _pass(self, text: str, work: _Work) -> str:
+        text = work.cut(RESTART, text, "restart", "")
+        text = work.cut(FILLERS, text, "filler")
+        for pattern, reason in VERBAL_FILLERS:
+            text = work.cut(pattern, _tidy(text), reason, " ")
+        text = _tidy(text)
+        text = self._wrappers(text, work)
+        text = _tidy(work.cut(POLITE, text, "politeness", " "))
+        for pattern in CLOSINGS:
+            text = _tidy(work.cut(pattern, text, "closing", ""))
+        text = _corrections(text, work)
+        text = _tidy(work.cut(MAKE_IT, text, "request wrapper", " "))
+        text = _repetitions(text, work)
+        text = self._settings(text, work)
+        text = _negatives(text, work)
+        return _finish(text)
+
+    def _wrappers(self, text: str, work: _Work) -> str:
+        for _ in range(4):
+            before = text
+            for pattern in WRAPPERS:
+                text = work.cut(pattern, text, "request wrapper", "").lstrip(" ,.")
+            text = work.cut(CARRIER, text, "request wrapper", "")
+            if text == before:
+                break
+        return text
+
+    def _settings(self, text: str, work: _Work) -> str:
+        def seed(match: re.Match) -> str:
+            value = parse_number(match.group("n"))
+            if value is None or value > MAX_SEED:
+                work.notes.append(f"ignored seed {match.group('n')!r}: a seed is a whole number up to {MAX_SEED}")
+                return " "
+            work.settings["seed"] = value
+            work.removed.append(Removal(match.group(0).strip(" ,"), "setting: seed"))
+            return " "
+
+        def count(match: re.Match) -> str:
+            said = match.group("n").lower()
+            value = {"a couple of": 2, "a couple": 2, "a few": 3, "several": 4}.get(said) or parse_number(said)
+            if not value:
+                return match.group(0)
+            if value > MAX_IMAGES:
+                work.notes.append(f"asked for {value} images; drawing the most, {MAX_IMAGES}")
+                value = MAX_IMAGES
+            work.settings["num_images"] = value
+            work.removed.append(Removal(match.group(0).strip(), "setting: number of images"))
+            return " "
+
+        def aspect(match: re.Match) -> str:
+            groups = match.groupdict()
+            if groups.get("aspect"):
+                ratio = ASPECTS[groups["aspect"].lower()]
+            else:
+                w, h = parse_number(groups["w"]), parse_number(groups["h"])
+                if not w or not h or max(w / h, h / w) > 4:
+                    return match.group(0)
+                ratio = f"{w}:{h}"
+            work.settings["aspect"] = ratio
+            work.removed.append(Removal(match.group(0).strip(" ,"), "setting: aspect"))
+            return " "
+
+        def style(match: re.Match) -> str:
+            work.style = self._style_by_say[match.group("say").lower()]
+            work.settings["style"] = work.style.name
+            work.removed.append(Removal(match.group(0).strip(" ,"), f"style preset: {work.style.name}"))
+            return " "
+
+        text = SEED.sub(seed, text)
+        text = COUNT.sub(count, text)
+        for pattern in ASPECT_PATTERNS:
+            text = pattern.sub(aspect, text)
+        for pattern in self._style_patterns:
+            text = pattern.sub(style, text)
+        return _tidy(text)
+
+
+# -- steps that need no configuration -------------------------------------------------------
+def _corrections(text: str, work: _Work) -> str:
+    """``X, no wait, Y`` → Y replaces the part of X it restates."""
+    for _ in range(6):
+        match = CORRECTION.search(text)
+        if not match:
+            break
+        marker = (match.group("marker") or match.group("no") or "").lower()
+        before, after = text[: match.start()].strip(" ,.;"), text[match.end():].strip()
+        after = CORRECTION_LEAD.sub("", after)
+        merged, replaced = _merge(before, after, marker)
+        if replaced:
+            work.removed.append(Removal(_tidy(f"{replaced} {match.group(0).strip()}"), "self-correction"))
+        else:
+            work.removed.append(Removal(match.group(0).strip(" ,"), "filler"))
+        text = _tidy(merged)
+    return text
+
+
+def _merge(before: str, after: str, marker: str) -> tuple[str, str]:
+    """(the merged text, the words of ``before`` that ``after`` replaced)."""
+    if not after:
+        return before, ""
+    if not before:
+        return after, ""
+    first = after.split()[0].lower().strip(",.")
+    words = before.split()
+    positions = [i for i, w in enumerate(words) if w.lower().strip(",.;") == first]
+    if positions:
+        i = positions[-1]
+        return " ".join(words[:i] + [after]), " ".join(words[i:])
+    if marker in ("i mean", "i meant", "actually", "instead"):  # no restatement: used as a filler
+        return f"{before}, {after}" if marker != "instead" else after, ""
+    if re.fullmatch(_DET, first, I):
+        # "fighting a dragon, no, two dragons": the repair restarts at the last noun phrase.
+        dets = [i for i, w in enumerate(words) if re.fullmatch(_DET, w.strip(",.;"), I)]
+        if dets:
+            return " ".join(words[:dets[-1]] + [after]), " ".join(words[dets[-1]:])
+        return after, before
+    if len(after.split()) <= 2 and len(words) >= 3:
+        # "a red car, no, blue" → swap the first describing word after the determiner.
+        j = 1 if re.fullmatch(_DET, words[0], I) else 0
+        return " ".join(words[:j] + [after.strip(" ,.;:!?")] + words[j + 1:]), words[j]
+    return after, before
+
+
+def _repetitions(text: str, work: _Work) -> str:
+    """"a a red car", "the the old library", "of, of a castle", "in the, in the forest"."""
+    tokens = text.split()
+    core = [t.lower().strip(",.;:!?") for t in tokens]
+    i = 0
+    while i < len(tokens):
+        for n in (3, 2, 1):
+            if i + 2 * n <= len(tokens) and core[i:i + n] == core[i + n:i + 2 * n] and all(core[i:i + n]):
+                if n == 1 and core[i] in _REDUPLICATIVES:
+                    continue
+                work.removed.append(Removal(" ".join(tokens[i:i + n]), "repetition"))
+                del tokens[i:i + n]
+                del core[i:i + n]
+                break
+        else:
+            i += 1
+    return " ".join(tokens)
+
+
+def _negatives(text: str, work: _Work) -> str:
+    """"without people", "no cars", "don't include any text" → the negative prompt."""
+    for pattern in (NEGATIVE_ANYWHERE, NEGATIVE_CLAUSE):
+        for _ in range(8):
+            match = pattern.search(text)
+            if not match:
+                break
+            start = match.end()
+            stop = NEGATIVE_STOP.search(text, start)
+            end = stop.start() if stop else len(text)
+            span = text[start:end]
+            items, keep = _negative_items(span)
+            if not items:  # "no" with nothing after it: leave the words alone
+                break
+            work.negatives.extend(items)
+            work.removed.append(Removal(f"{match.group(0).strip(' ,')} {span[:len(span) - len(keep)].strip()}".strip(), "negative"))
+            text = _tidy(text[: match.start()] + (", " + keep if keep else "") + text[end:])
+    return text
+
+
+def _negative_items(span: str) -> tuple[list[str], str]:
+    """Split a negative span into items; a part that starts like a new positive phrase goes back."""
+    parts = re.split(r"\s*,\s*|\s+(?:and|or|nor)\s+", span.strip())
+    items: list[str] = []
+    for k, part in enumerate(parts):
+        if k and _POSITIVE_START.match(part):
+            rest = re.split(r"\s+(?:and|or|nor)\s+", span, maxsplit=k)[-1] if k else span
+            return items, rest
+        item = NEGATIVE_TAIL.sub("", _NEG_DET.sub("", part.strip(" ,.;"))).strip()
+        item = NEGATIVE_TAIL.sub("", item).strip()
+        if item:
+            items.append(item)
+    return items, ""
+
+
+# -- text helpers ---------------------------------------------------------------------------
+def _normalize(text: str) -> str:
+    text = re.sub(r"\s*(?:…|\.{2,}|—|–|--|\s-\s)\s*", ", ", text or "")
+    return " ".join(text.split())
+
+
+def _tidy(text: str) -> str:
+    text = re.sub(r"\s+([,.;:!?])", r"\1", text)
+    text = re.sub(r"\b(a|an|the|and|or|but|of|with)[,;:]\s*", r"\1 ", text, flags=I)  # "a, uh, lighthouse" → "a lighthouse"
+    text = re.sub(r"([,;:])(?:\s*[,;:])+", r"\1", text)
+    text = re.sub(r"([.!?])\s*,", r"\1", text)
+    text = re.sub(r",\s*([.!?])", r"\1", text)
+    return " ".join(text.split()).strip(" ,;:")
+
+
+def _finish(text: str) -> str:
+    text = re.sub(r"[.!?;]+\s+", ", ", _tidy(text))  # one prompt, one line
+    for _ in range(3):
+        text = _DANGLING_START.sub("", text.strip(" ,.;:!?"))
+        text = _DANGLING.sub("", text).strip(" ,.;:!?")
+    text = _tidy(text)
+    first = text.split(" ", 1)[0] if text else ""
+    if first.istitle() and first != "I" and not first.startswith("I'"):
+        text = text[0].lower() + text[1:]  # Whisper's sentence case; NASA and I stay
+    return text
+
+
+def _words(text: str) -> str:
+    return " ".join(re.sub(r"[^\w\s']", " ", text.lower()).split())
+
+
+def _join_unique(items: list[str]) -> str:
+    seen, out = set(), []
+    for item in items:
+        for part in (p.strip() for p in item.split(",")):
+            if part and part.lower() not in seen:
+                seen.add(part.lower())
+                out.append(part)
+    return ", ".join(out)
+
+
+def estimate_clip_tokens(text: str) -> int:
+    """CLIP's BPE gives common words one token and splits long or rare ones; this errs high."""
+    words = re.findall(r"[A-Za-z]+|\d|[^\sA-Za-z\d]", text)
+    return sum(1 + (len(w) - 1) // 7 if w.isalpha() else 1 for w in words)

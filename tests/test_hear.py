@@ -119,3 +119,15 @@ def test_an_english_only_model_refuses_another_language():
     hearer = load("faster-whisper", language="de")
     with pytest.raises(Voice2ImgError, match="English-only"):
         hearer.transcribe(Audio.from_array(noise("silence")))
+
+
+def test_the_prompt_vocabulary_reaches_both_backends():
+    from voice2img.hear.vocabulary import initial_prompt
+
+    vocabulary = initial_prompt(["ComfyUI"])
+    assert vocabulary.startswith("An image prompt: ComfyUI, watercolor")
+    path = next(p for p in sample_files() if p.name == "red_fox.wav")
+    for backend in ("faster-whisper", "openai-whisper"):
+        text = load(backend, initial_prompt=vocabulary).transcribe(load_audio(path)).text
+        assert word_error_rate(reference_text(path), text) <= 0.25, (backend, text)
+        assert "ComfyUI" not in text  # the prompt conditions; it is not transcribed

@@ -31,6 +31,9 @@ def _hearing_args(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--beam-size", type=int, default=5, help="beam search width (default: %(default)s)")
     g.add_argument("--channel", type=int, metavar="N",
                    help="take only channel N (0-based) of multi-channel audio instead of mixing to mono")
+    g.add_argument("--vocabulary", action="store_true",
+                   help="give Whisper the image-prompt vocabulary as its initial prompt (measured: no clear gain "
+                        "with tiny.en; see README)")
     g.add_argument("--no-guard", action="store_true",
                    help="switch off the silence/noise hallucination guard (not recommended)")
     parser.add_argument("--device", default="auto", help="auto (cuda, then mps, then cpu), cpu, cuda or mps")
@@ -121,7 +124,8 @@ def _pipeline(args):
 
     hearing = HearingOptions(backend=args.backend, model=args.asr_model, language=args.language,
                              device="cpu" if args.device == "mps" else args.device,
-                             beam_size=args.beam_size, guard=not args.no_guard)
+                             beam_size=args.beam_size, guard=not args.no_guard,
+                             initial_prompt=_vocabulary() if args.vocabulary else None)
     drawing = None
     if hasattr(args, "image_model"):
         drawing = DrawingOptions(model=args.image_model, profile=args.profile, device=args.device,
@@ -129,6 +133,12 @@ def _pipeline(args):
                                  height=args.height, seed=args.seed, negative=args.negative)
     rewriter = _rewriter(args) if hasattr(args, "styles") else None
     return Pipeline(hearing, drawing, rewriter=rewriter, channel=args.channel)
+
+
+def _vocabulary() -> str:
+    from .hear.vocabulary import initial_prompt
+
+    return initial_prompt()
 
 
 class _Console:

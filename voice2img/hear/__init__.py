@@ -56,6 +56,7 @@ class HearingOptions:
     device: str = "auto"  # auto, cpu, cuda
     beam_size: int = 5
     guard: bool = True  # the voice-activity / hallucination guard
+    initial_prompt: str | None = None  # text Whisper takes as what came before (see hear.vocabulary)
     extra: dict = field(default_factory=dict, compare=False)  # backend-specific keyword arguments
 
 

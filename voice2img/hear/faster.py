@@ -31,7 +31,7 @@ class FasterWhisperHearer(WhisperHearer):
     def _decode(self, audio: Audio, language: str | None) -> tuple[list[Segment], str]:
         segments, info = self.model.transcribe(
             audio.samples, language=language, beam_size=self.options.beam_size,
-            vad_filter=False, **self.options.extra,
+            vad_filter=False, initial_prompt=self.options.initial_prompt, **self.options.extra,
         )
         out = [Segment(s.start, s.end, s.text, s.avg_logprob, s.no_speech_prob, s.compression_ratio)
                for s in segments]

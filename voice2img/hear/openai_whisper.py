@@ -55,7 +55,8 @@ class OpenAIWhisperHearer(WhisperHearer):
     def _decode(self, audio: Audio, language: str | None) -> tuple[list[Segment], str]:
         result = self.model.transcribe(
             audio.samples.astype(np.float32), language=language, beam_size=self.options.beam_size,
-            fp16=self.device.startswith("cuda"), verbose=None, **self.options.extra,
+            fp16=self.device.startswith("cuda"), verbose=None, initial_prompt=self.options.initial_prompt,
+            **self.options.extra,
         )
         out = [Segment(s["start"], s["end"], s["text"], s["avg_logprob"], s["no_speech_prob"],
                        s["compression_ratio"]) for s in result["segments"]]

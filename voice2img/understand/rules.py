@@ -51,7 +51,7 @@ VERBAL_FILLERS = [
 _LEAD = r"^(?:(?:please|just|now|then|and|also|quickly|maybe)\s+)*"
 _VERB = r"(?:draw|make|generate|create|show|paint|render|give|produce|imagine|design|sketch|do|get|build|illustrate|visualize|depict|picture|come up with)"
 WRAPPERS = [
-    re.compile(r"^(?:please\s+)?(?:can|could|would|will|won't)\s+you(?:\s+please)?(?:\s+(?:maybe|just|quickly|now|also))?\s+"
+    re.compile(r"^(?:please\s+)?(?:(?:can|could|would|will|won't|and)\s+)?you(?:\s+please)?(?:\s+(?:maybe|just|quickly|now|also))?\s+"
                + _VERB + r"(?:\s+(?:me|us))?(?:\s+up)?\b\s*", I),
     re.compile(_LEAD + r"(?:draw|generate|create|render|sketch|illustrate|visualize|depict|imagine)(?:\s+(?:me|us))?(?:\s+up)?\b\s*", I),
     re.compile(_LEAD + r"(?:make|show|paint|give|produce|design|do|get|build|picture)\s+(?:me|us)\b\s*", I),
@@ -77,9 +77,11 @@ CLOSINGS = [
 ]
 RESTART = re.compile(r"^.*\b(?:scratch that|start over|start again|never\s?mind|forget (?:that|it|all that)|let me start (?:over|again)|"
                      r"let me rephrase|cancel that|ignore that|delete that)\b[\s,.!?;:]*", I | re.S)
-_MARKERS = (r"no,?\s+wait|wait,?\s+no|no,?\s+no|oh,?\s+no|actually,?\s+no|no,?\s+actually|actually|wait|sorry|i mean|i meant|"
-            r"or rather|rather|make that|no,?\s+make (?:that|it)|change (?:that|it) to|correction|oops|instead")
-CORRECTION = re.compile(r"(?:^|[,.;!?]\s*|\s+(?=(?:no,?\s+wait|wait,?\s+no|i mean|i meant|or rather|make that|no,?\s+make)\b))(?P<marker>" + _MARKERS + r")(?:\s*[,.;!?]\s*|\s+)"
+# "no way" and "no weight" are how Whisper tiny often writes a quick "no wait".
+_MARKERS = (r"no[,-]?\s*wait|wait,?\s+no|no,?\s+(?:way|weight)(?=\s*[,.;!?])|no,?\s+no|oh,?\s+no|actually,?\s+no|no,?\s+actually|actually|wait|sorry|i mean|i meant|"
+            r"or rather|rather(?!\s+than)|make that|no,?\s+make (?:that|it)|change (?:that|it) to|correction|oops|instead")
+CORRECTION = re.compile(r"(?:^|[,.;!?]\s*|\s+(?=(?:no[,-]?\s*wait|wait,?\s+no|i mean|i meant|or rather|make that|no,?\s+make)\b)"
+                        r"|\s+(?=sorry\s*[,.;!?]))(?P<marker>" + _MARKERS + r")(?:\s*[,.;!?]\s*|\s+)"
                         r"|(?:[,.;!?]\s*)(?P<no>no)\s*[,.;!?]\s*", I)
 MAKE_IT = re.compile(r"(?:(?<=[,.;!?])|^)\s*(?:and\s+|then\s+|also\s+)?(?:please\s+)?make (?:it|them|him|her|that|this)\s+(?:look\s+)?(?:like\s+)?(?=\S)", I)
 CORRECTION_LEAD = re.compile(r"^(?:make it|make that|make them|it's|it is|it should be|let's do|let's make it|do|i want|i'd like|"
@@ -267,7 +269,7 @@ def _corrections(text: str, work: _Work) -> str:
             break
         marker = (match.group("marker") or match.group("no") or "").lower()
         before, after = text[: match.start()].strip(" ,.;"), text[match.end():].strip()
-        after = CORRECTION_LEAD.sub("", after)
+        after = CORRECTION_LEAD.sub("", re.sub(r"^(?:but|and|so|then|oh)\b[,\s]*", "", after, flags=I))
         merged, replaced = _merge(before, after, marker)
         if replaced:
             work.removed.append(Removal(_tidy(f"{replaced} {match.group(0).strip()}"), "self-correction"))
@@ -285,18 +287,28 @@ def _merge(before: str, after: str, marker: str) -> tuple[str, str]:
         return after, ""
     first = after.split()[0].lower().strip(",.")
     words = before.split()
-    positions = [i for i, w in enumerate(words) if w.lower().strip(",.;") == first]
+    core = [w.lower().strip(",.;") for w in words]
+    repair = [w.lower().strip(",.;") for w in after.split()]
+    positions = [i for i, w in enumerate(core) if w == first]
     if positions:
-        i = positions[-1]
+        # The repair restarts where it overlaps what was said the most; ties go to the latest.
+        def overlap(i):
+            n = 0
+            while i + n < len(core) and n < len(repair) and core[i + n] == repair[n]:
+                n += 1
+            return n
+
+        i = max(positions, key=lambda p: (overlap(p), p))
         return " ".join(words[:i] + [after]), " ".join(words[i:])
-    if marker in ("i mean", "i meant", "actually", "instead"):  # no restatement: used as a filler
-        return f"{before}, {after}" if marker != "instead" else after, ""
     if re.fullmatch(_DET, first, I):
         # "fighting a dragon, no, two dragons": the repair restarts at the last noun phrase.
         dets = [i for i, w in enumerate(words) if re.fullmatch(_DET, w.strip(",.;"), I)]
         if dets:
             return " ".join(words[:dets[-1]] + [after]), " ".join(words[dets[-1]:])
-        return after, before
+        if marker not in ("i mean", "i meant", "actually"):
+            return after, before
+    if marker in ("i mean", "i meant", "actually", "instead"):  # no restatement: used as a filler
+        return f"{before}, {after}" if marker != "instead" else after, ""
     if len(after.split()) <= 2 and len(words) >= 3:
         # "a red car, no, blue" → swap the first describing word after the determiner.
         j = 1 if re.fullmatch(_DET, words[0], I) else 0
@@ -366,7 +378,6 @@ def _normalize(text: str) -> str:
 
 def _tidy(text: str) -> str:
     text = re.sub(r"\s+([,.;:!?])", r"\1", text)
-    text = re.sub(r"\b(a|an|the|and|or|but|of|with)[,;:]\s*", r"\1 ", text, flags=I)  # "a, uh, lighthouse" → "a lighthouse"
     text = re.sub(r"([,;:])(?:\s*[,;:])+", r"\1", text)
     text = re.sub(r"([.!?])\s*,", r"\1", text)
     text = re.sub(r",\s*([.!?])", r"\1", text)
@@ -375,6 +386,7 @@ def _tidy(text: str) -> str:
 
 def _finish(text: str) -> str:
     text = re.sub(r"[.!?;]+\s+", ", ", _tidy(text))  # one prompt, one line
+    text = re.sub(r"\b(a|an|the|and|or|but|of|with)[,;:]\s*", r"\1 ", text, flags=I)  # "a, uh, lighthouse" → "a lighthouse"
     for _ in range(3):
         text = _DANGLING_START.sub("", text.strip(" ,.;:!?"))
         text = _DANGLING.sub("", text).strip(" ,.;:!?")

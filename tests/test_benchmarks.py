@@ -1,0 +1,38 @@
+"""The benchmarks run from a clean clone (quick modes here; the README's figures come from full runs)."""
+
+import json
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from conftest import ROOT
+
+pytestmark = pytest.mark.slow
+
+
+def run(*args, timeout=600):
+    return subprocess.run([sys.executable, *map(str, args)], capture_output=True, text=True, cwd=ROOT, timeout=timeout)
+
+
+def test_hearing_benchmark_compares_both_backends():
+    out = run("benchmarks/hear.py", "--quick")
+    assert out.returncode == 0, out.stderr
+    report = json.loads(out.stdout)
+    assert set(report["backends"]) == {"faster-whisper", "openai-whisper"}
+    assert report["openai_over_faster_time_ratio"] > 0
+    for backend in report["backends"].values():
+        assert all(f["wer"] <= 0.5 for f in backend["files"].values())
+
+
+def test_fidelity_benchmark_reports_every_form(shared_audio):
+    if not (shutil.which("flite") or shutil.which("espeak-ng") or shutil.which("text2wave")):
+        pytest.skip("no TTS engine installed (festival, flite or espeak-ng)")
+    out = run("benchmarks/fidelity.py", "--n", "3", "--seed", "1")
+    assert out.returncode == 0, out.stderr
+    report = json.loads(out.stdout)
+    assert set(report["forms"]) == {"clean", "disfluent", "noisy"}
+    assert all(report["forms"][f]["clips"] == 3 for f in report["forms"])
+    assert report["forms"]["disfluent"]["wer_transcript"] > report["forms"]["disfluent"]["wer_prompt"]
+    assert "| disfluent | 3 |" in out.stderr  # the markdown table

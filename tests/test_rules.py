@@ -94,7 +94,7 @@ CASES = [
     ("A cat as pixel art.", "a cat, pixel art, 8-bit, crisp pixels", "blurry, smooth gradients", {"style": "pixel art"}),
     ("A harbor in watercolor.", "a harbor, watercolor painting, soft washes, paper texture", "photo", {"style": "watercolor"}),
     ("A harbor in water color.", "a harbor, watercolor painting, soft washes, paper texture", "photo", {"style": "watercolor"}),
-    ("A samurai in anime style.", "a samurai, anime style, cel shading, vibrant colors", "photo, realistic", {"style": "anime"}),
+    ("A samurai in anime style.", "a samurai, anime art, cel shading, vibrant colors", "photo, realistic", {"style": "anime"}),
     ("Three pictures of a sports car in 16 by 9 format, seed 7.", "a sports car", "", {"num_images": 3, "aspect": "16:9", "seed": 7}),
     # the whole thing at once
     ("Um, can you draw me a red, no wait, a blue car, without people, thank you.", "a blue car", "people", {}),
@@ -207,3 +207,10 @@ def test_requests_are_typed_and_frozen():
     assert isinstance(request, ImageRequest) and request.transcript == "A cat."
     with pytest.raises(AttributeError):
         request.prompt = "a dog"
+
+
+@pytest.mark.parametrize("preset", sorted(DEFAULT_STYLES))
+def test_every_style_preset_is_stable_under_rewriting(preset):
+    request = REWRITER.rewrite(f"A cat on a roof, as {DEFAULT_STYLES[preset].says[0]}.")
+    assert request.settings.style == preset
+    assert REWRITER.rewrite(request.prompt).prompt == request.prompt

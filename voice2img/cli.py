@@ -108,6 +108,18 @@ def build_parser() -> argparse.ArgumentParser:
     _understanding_args(p)
     _drawing_args(p)
 
+    p = sub.add_parser("batch", help="process files, folders or globs of audio: resumable, with a manifest")
+    p.add_argument("inputs", nargs="+", metavar="INPUT", help="audio files, folders (searched recursively) or globs")
+    p.add_argument("--out", required=True, metavar="DIR", help="output folder (mirrors the inputs' tree)")
+    p.add_argument("--retry-failed", action="store_true", help="retry inputs that failed in an earlier run")
+    p.add_argument("--engine", choices=["local", "ray"], default="local",
+                   help="local: this process; ray: a Ray cluster (pip install 'voice2img[ray]')")
+    p.add_argument("--ray-address", metavar="ADDRESS", help="an existing Ray cluster (default: start a local one)")
+    p.add_argument("--no-overlap", action="store_true", help="hear and draw one file at a time (for comparison)")
+    _hearing_args(p)
+    _understanding_args(p)
+    _drawing_args(p)
+
     p = sub.add_parser("serve", help="start the web UI (Gradio) on this machine")
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default: %(default)s, this machine only)")
     p.add_argument("--port", type=int, default=7860)
@@ -309,6 +321,20 @@ def _describe(result) -> str:
     return "\n".join(lines)
 
 
+def cmd_batch(args) -> int:
+    from .batch import run_batch
+    from .understand import ImageRequest
+
+    pipeline = _pipeline(args)
+    pipeline.renderer.settings_for(ImageRequest("check"))  # bad flags fail once, before any work
+    summary = run_batch(args.inputs, args.out, pipeline, retry_failed=args.retry_failed, engine=args.engine,
+                        ray_address=args.ray_address, overlap=not args.no_overlap,
+                        report=lambda line: print(f"voice2img: {line}", file=sys.stderr))
+    print(summary.line())
+    print(f"manifest: {os.path.join(args.out, 'voice2img-manifest.sqlite')} (and manifest.csv, manifest.jsonl)")
+    return EXIT_FAILED if summary.failed else 0
+
+
 def cmd_serve(args) -> int:
     from .web import serve
 
@@ -334,7 +360,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.verbose:
         _quiet_libraries()
     commands = {"transcribe": cmd_transcribe, "rewrite": cmd_rewrite, "prompt": cmd_prompt, "run": cmd_run,
-                "serve": cmd_serve}
+                "batch": cmd_batch, "serve": cmd_serve}
     try:
         return commands[args.command](args)
     except Voice2ImgError as exc:

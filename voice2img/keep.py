@@ -62,13 +62,19 @@ def unique_stem(out_dir: Path, stem: str, taken: set[str] | None = None) -> str:
 
 
 def save(image, out_dir: str | os.PathLike, stem: str, parameters: str, fields: dict,
-         taken: set[str] | None = None) -> tuple[Path, Path]:
-    """Write ``<stem>.png`` (with both metadata chunks) and ``<stem>.json``; return their paths."""
+         taken: set[str] | None = None, overwrite: bool = False) -> tuple[Path, Path]:
+    """Write ``<stem>.png`` (with both metadata chunks) and ``<stem>.json``; return their paths.
+
+    By default an existing output is never replaced (the stem gets ``-1``, ``-2``…). The batch
+    runner, which owns its output folder and names outputs deterministically, passes
+    ``overwrite=True`` so that redoing an interrupted item replaces its own partial work.
+    """
     from PIL.PngImagePlugin import PngInfo
 
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    stem = unique_stem(out, stem, taken)
+    (out / stem).parent.mkdir(parents=True, exist_ok=True)
+    if not overwrite:
+        stem = unique_stem(out, stem, taken)
     png_path, json_path = out / f"{stem}.png", out / f"{stem}.json"
     info = PngInfo()
     info.add_text(PARAMETERS_KEY, parameters)
@@ -92,6 +98,14 @@ def read_metadata(png_path: str | os.PathLike) -> dict:
     out["a1111"] = parse_a1111_parameters(out[PARAMETERS_KEY]) if out[PARAMETERS_KEY] else {}
     out[FIELDS_KEY] = json.loads(text[FIELDS_KEY]) if FIELDS_KEY in text else {}
     return out
+
+
+def remove_stale_temporaries(out_dir: str | os.PathLike) -> list[Path]:
+    """Delete the temporary files a killed writer left under ``out_dir``; return them."""
+    stale = [p for p in Path(out_dir).rglob(".*.tmp*") if p.is_file()] if Path(out_dir).is_dir() else []
+    for path in stale:
+        path.unlink(missing_ok=True)
+    return stale
 
 
 def _write_atomic(path: Path, data: bytes) -> None:

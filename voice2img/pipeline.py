@@ -172,15 +172,20 @@ class Pipeline:
             result = self.keep(result, out_dir)
         return result
 
-    def keep(self, result: Result, out_dir: str | os.PathLike) -> Result:
-        """Write each PNG (with metadata) and its JSON sidecar; returns the result with their paths."""
+    def keep(self, result: Result, out_dir: str | os.PathLike, stem: str | None = None,
+             overwrite: bool = False) -> Result:
+        """Write each PNG (with metadata) and its JSON sidecar; returns the result with their paths.
+
+        ``stem`` names the outputs (default: the audio file's name); ``overwrite`` replaces
+        outputs of that name instead of choosing a free one (see :func:`keep.save`).
+        """
         from . import keep
 
         timings = dict(result.timings)
         pngs, sidecars = [], []
         with _timed(timings, "keep"):
             summary = Result(result.source, result.transcript, result.request, result.drawings, timings=timings).summary()
-            stem = Path(result.source).stem or "voice2img"
+            stem = stem or Path(result.source).stem or "voice2img"
             for i, d in enumerate(result.drawings):
                 parameters = keep.a1111_parameters(
                     d.prompt, d.negative_prompt, steps=d.steps, sampler=d.sampler, guidance=d.guidance,
@@ -191,7 +196,8 @@ class Pipeline:
                 fields = {"version": __version__, "source_audio": result.source, "transcript": result.transcript.text,
                           **fields, "image_index": i, "images_in_request": len(result.drawings)}
                 fields["image_settings"] = {**fields["image_settings"], "seed": d.seed}
-                png, sidecar = keep.save(d.image, out_dir, stem, parameters, fields, self._taken)
+                name = stem if i == 0 or not overwrite else f"{stem}-{i}"
+                png, sidecar = keep.save(d.image, out_dir, name, parameters, fields, self._taken, overwrite=overwrite)
                 pngs.append(png)
                 sidecars.append(sidecar)
         return Result(result.source, result.transcript, result.request, result.drawings, tuple(pngs), tuple(sidecars), timings)

@@ -162,18 +162,16 @@ class RulesRewriter:
         if _words(text) in HALLUCINATIONS:
             work.removed.append(Removal(transcript.strip(), "known Whisper hallucination"))
             text = ""
-        for _ in range(6):  # to a fixpoint
-            new = self._pass(text, work)
-            if new == text:
-                break
-            text = new
+        text = self._settle(text, work)
         if text and _words(text) in HALLUCINATIONS:
             work.removed.append(Removal(text, "known Whisper hallucination"))
             text = ""
         prompt = text
         negative = _join_unique(work.negatives)
         if work.style and prompt:
-            prompt = f"{prompt}, {work.style.prompt}"  # style after content: truncation cuts style, not subject
+            # Style after content: truncation cuts style, not subject. Settled again so that
+            # rewriting the result changes nothing.
+            prompt = self._settle(f"{prompt}, {work.style.prompt}", _Work())
             negative = _join_unique(work.negatives + [work.style.negative] if work.style.negative else work.negatives)
         tokens = estimate_clip_tokens(prompt)
         if tokens > CLIP_TOKENS:
@@ -181,6 +179,15 @@ class RulesRewriter:
                               f"the words after about {CLIP_TOKENS}, so the subject comes first and style last")
         return ImageRequest(prompt=prompt, negative_prompt=negative, settings=RequestSettings(**work.settings),
                             removed=tuple(work.removed), transcript=transcript, notes=tuple(work.notes))
+
+    def _settle(self, text: str, work: _Work) -> str:
+        """Run every step until nothing changes (bounded)."""
+        for _ in range(8):
+            new = self._pass(text, work)
+            if new == text:
+                break
+            text = new
+        return text
 
     # -- one pass of every step -------------------------------------------------------------
     def _pass(self, text: str, work: _Work) -> str:

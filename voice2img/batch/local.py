@@ -1,0 +1,114 @@
+"""The local batch engine: one process, models loaded once, hearing overlapped with drawing.
+
+A hearing thread decodes, hears and understands file N+1 while the main thread draws file N;
+CTranslate2 and PyTorch release the GIL in their kernels, so the two stages share the CPU (or
+the CPU and the GPU) instead of taking turns. The main thread alone writes files and the manifest.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from pathlib import Path
+
+from ..errors import ModelUnavailableError, NoSpeechError, Voice2ImgError
+from . import Item, Summary, with_seed
+from .manifest import DONE, FAILED, NO_SPEECH
+
+_END = object()
+
+
+def hear_one(pipeline, item: Item):
+    """(item, heard Result or None, error or None); model errors propagate: they stop the batch."""
+    try:
+        return item, pipeline.hear_and_understand(item.path), None
+    except ModelUnavailableError:
+        raise
+    except Voice2ImgError as exc:
+        return item, None, exc
+
+
+def finish_one(pipeline, item: Item, heard, error, out: Path, manifest, summary: Summary, report, draw=None) -> None:
+    """Draw (unless hearing failed), keep, and record one item in the manifest."""
+    if error is not None:
+        status = NO_SPEECH if isinstance(error, NoSpeechError) else FAILED
+        manifest.record(item.key, item.sha256, status, reason=str(error))
+        if status == NO_SPEECH:
+            summary.no_speech += 1
+        else:
+            summary.failed += 1
+            summary.failures.append(str(error))
+        if report:
+            report(str(error))
+        return
+    request = with_seed(heard.request, item, pipeline.drawing.seed)
+    try:
+        result = draw(heard, request) if draw else pipeline.run(item.path, heard=_with_request(heard, request))
+        result = pipeline.keep(result, out, stem=item.stem, overwrite=True)
+    except ModelUnavailableError:
+        raise
+    except Voice2ImgError as exc:
+        manifest.record(item.key, item.sha256, FAILED, reason=f"{item.path}: {exc}", transcript=heard.transcript.text,
+                        prompt=request.prompt, negative_prompt=request.negative_prompt)
+        summary.failed += 1
+        summary.failures.append(str(exc))
+        if report:
+            report(f"{item.path}: {exc}")
+        return
+    manifest.record(item.key, item.sha256, DONE, transcript=result.transcript.text, prompt=result.request.prompt,
+                    negative_prompt=result.request.negative_prompt, settings=result.request.settings.as_dict(),
+                    seeds=[d.seed for d in result.drawings],
+                    outputs=[p.relative_to(out).as_posix() for p in result.png_paths + result.json_paths],
+                    timings={k: round(v, 4) for k, v in result.timings.items()})
+    summary.done += 1
+
+
+def _with_request(heard, request):
+    from dataclasses import replace
+
+    return replace(heard, request=request)
+
+
+def run_locally(items: list[Item], out: Path, pipeline, manifest, summary: Summary, *, overlap: bool = True,
+                progress: bool | None = None, report=None) -> None:
+    from tqdm import tqdm
+
+    bar = tqdm(total=len(items), unit="file", disable=progress is False if progress is not None else None,
+               dynamic_ncols=True, desc="voice2img batch")
+    try:
+        if not overlap:
+            for item in items:
+                finish_one(pipeline, item, *hear_one(pipeline, item)[1:], out, manifest, summary, report)
+                bar.update(1)
+            return
+        heard: queue.Queue = queue.Queue(maxsize=2)  # bounded: hearing runs at most two files ahead
+        stop = threading.Event()
+
+        def hear_all():
+            try:
+                for item in items:
+                    if stop.is_set():
+                        return
+                    heard.put(hear_one(pipeline, item))
+            except BaseException as exc:  # noqa: BLE001 — handed to the main thread, which re-raises
+                heard.put(exc)
+            finally:
+                heard.put(_END)
+
+        thread = threading.Thread(target=hear_all, name="voice2img-hear", daemon=True)
+        thread.start()
+        try:
+            while (got := heard.get()) is not _END:
+                if isinstance(got, BaseException):
+                    raise got
+                finish_one(pipeline, got[0], got[1], got[2], out, manifest, summary, report)
+                bar.update(1)
+        finally:
+            stop.set()
+            while thread.is_alive():  # unblock the hearing thread if it waits on a full queue
+                try:
+                    heard.get(timeout=0.1)
+                except queue.Empty:
+                    pass
+    finally:
+        bar.close()

@@ -1,0 +1,117 @@
+"""The Ray engine: the same batch on a Ray cluster (``pip install 'voice2img[ray]'``).
+
+Ray Data streams the inputs through two actor pools — hearing actors (CPU) and drawing actors
+(one GPU each when the cluster has GPUs) — so each model loads once per actor. Results come back
+to the driver, which alone writes the files and the manifest: the same names, the same resume
+rules and, because seeds come from the audio's content, the same pixels as the local engine on
+the same kind of device. On an existing cluster (``--ray-address``) every node needs voice2img
+installed, and the driver's output folder is where the images land.
+"""
+
+from __future__ import annotations
+
+import pickle
+from dataclasses import replace
+from pathlib import Path
+
+from ..errors import ModelUnavailableError, Voice2ImgError
+from . import Item, Summary, with_seed
+from .local import finish_one
+
+
+class _Hear:
+    def __init__(self, hearing, rewriter, channel):
+        from ..pipeline import Pipeline
+
+        self.pipeline = Pipeline(hearing, rewriter=rewriter, channel=channel)
+
+    def __call__(self, batch: dict) -> dict:
+        from .local import hear_one
+
+        out = []
+        for blob in batch["item"]:
+            item = pickle.loads(blob)
+            try:
+                out.append(pickle.dumps(hear_one(self.pipeline, item)))
+            except ModelUnavailableError as exc:
+                out.append(pickle.dumps((item, None, exc)))
+        return {"item": batch["item"], "heard": out}
+
+
+class _Draw:
+    def __init__(self, drawing):
+        from ..pipeline import Pipeline
+
+        self.pipeline = Pipeline(drawing=drawing)
+
+    def __call__(self, batch: dict) -> dict:
+        out = []
+        for blob in batch["heard"]:
+            item, heard, error = pickle.loads(blob)
+            drawings = ()
+            if error is None:
+                request = with_seed(heard.request, item, self.pipeline.drawing.seed)
+                heard = replace(heard, request=request)
+                try:
+                    timings = dict(heard.timings)
+                    drawings = self.pipeline.draw(request, timings=timings)
+                    heard = replace(heard, timings=timings)
+                except Voice2ImgError as exc:  # ModelUnavailableError included: the driver stops on it
+                    error = exc
+            out.append(pickle.dumps((item, heard, drawings, error)))
+        return {"result": out}
+
+
+def run_on_ray(items: list[Item], out: Path, pipeline, manifest, summary: Summary, *, address: str | None = None,
+               progress: bool | None = None, report=None) -> None:
+    try:
+        import ray
+    except ImportError:
+        raise Voice2ImgError("the Ray engine needs Ray: pip install 'voice2img[ray]'") from None
+    if not items:
+        return
+    from tqdm import tqdm
+
+    import logging
+
+    logging.getLogger("ray.data").setLevel(logging.WARNING)
+    started_here = not ray.is_initialized()
+    if started_here:
+        ray.init(address=address, include_dashboard=False, log_to_driver=False, ignore_reinit_error=True,
+                 logging_level="ERROR")
+    try:
+        gpus = ray.cluster_resources().get("GPU", 0)
+        # Ray runs workers with one math thread; the float sums of a convolution depend on how the
+        # work is split, so actors use this process's thread count to draw the very same pixels.
+        threads = {"env_vars": {"OMP_NUM_THREADS": str(_threads())}}
+        context = ray.data.DataContext.get_current()
+        context.enable_progress_bars = False
+        context.execution_options.preserve_order = False
+        data = ray.data.from_items([{"item": pickle.dumps(i)} for i in items], override_num_blocks=len(items))
+        heard = data.map_batches(_Hear, batch_size=1, concurrency=1, num_cpus=1, runtime_env=threads,
+                                 fn_constructor_kwargs={"hearing": pipeline.hearing, "rewriter": pipeline.rewriter,
+                                                        "channel": pipeline.channel})
+        drawn = heard.map_batches(_Draw, batch_size=1, concurrency=max(1, int(gpus)) if gpus else 1,
+                                  num_cpus=0 if gpus else 1, num_gpus=1 if gpus else 0, runtime_env=threads,
+                                  fn_constructor_kwargs={"drawing": pipeline.drawing})
+        bar = tqdm(total=len(items), unit="file", disable=progress is False if progress is not None else None,
+                   dynamic_ncols=True, desc="voice2img batch (ray)")
+        try:
+            for row in drawn.iter_rows():
+                item, heard_result, drawings, error = pickle.loads(row["result"])
+                if isinstance(error, ModelUnavailableError):
+                    raise error
+                finish_one(pipeline, item, heard_result, error, out, manifest, summary, report,
+                           draw=lambda h, request, d=drawings: replace(h, request=request, drawings=d))
+                bar.update(1)
+        finally:
+            bar.close()
+    finally:
+        if started_here:
+            ray.shutdown()
+
+
+def _threads() -> int:
+    import torch
+
+    return torch.get_num_threads()

@@ -93,7 +93,7 @@ SEED = re.compile(r"(?:,\s*)?\b(?:with\s+|using\s+|and\s+|on\s+)?(?:the\s+|a\s+)
 COUNT = re.compile(r"\b(?P<n>" + NUMBER + r"|a couple of|a couple|a few|several)\s+(?:different\s+|more\s+|new\s+)?"
                    r"(?:images|pictures|pics|versions|variations|variants|options|takes|copies|renders|renderings|drafts|shots|ones)\b(?:\s+of\b)?", I)
 ASPECTS = {"landscape": "3:2", "horizontal": "3:2", "wide": "16:9", "widescreen": "16:9", "wide screen": "16:9",
-           "panoramic": "2:1", "panorama": "2:1", "cinematic": "21:9", "portrait": "2:3", "vertical": "2:3",
+           "panoramic": "2:1", "panorama": "2:1", "portrait": "2:3", "vertical": "2:3",
            "tall": "9:16", "square": "1:1"}
 _ASPECT = r"(?P<aspect>" + "|".join(sorted(ASPECTS, key=len, reverse=True)) + r")"
 _FORMAT = r"(?:format|mode|orientation|aspect(?:\s+ratio)?|ratio|shape|layout|view|frame|image|picture|shot|size)"

@@ -110,11 +110,12 @@ def test_a_changed_recording_is_redone_and_replaces_its_image(tmp_path, tiny_mod
 
 
 def test_killed_at_a_random_moment_and_resumed_every_file_is_done_exactly_once(tmp_path, tiny_model_dir):
-    expected = make_folder(tmp_path / "in", copies=6)
+    expected = make_folder(tmp_path / "in", copies=24)
     good = sorted(k for k, v in expected.items() if v == "done")
     out = tmp_path / "out"
+    slow_draw = ["--steps", "4", "--width", "512", "--height", "512"]  # long enough a run to land a kill in
     command = [sys.executable, "-m", "voice2img", "batch", str(tmp_path / "in"), "--out", str(out),
-               "--image-model", str(tiny_model_dir), *IMAGE_FLAGS]
+               "--image-model", str(tiny_model_dir), *slow_draw]
     process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                start_new_session=True)
     deadline = time.time() + 300
@@ -129,7 +130,7 @@ def test_killed_at_a_random_moment_and_resumed_every_file_is_done_exactly_once(t
     assert len(before) < len(expected), "the run finished before it could be killed; give it more files"
     done_before = {k: (out / r["outputs"][0]).stat().st_mtime_ns for k, r in before.items() if r["status"] == "done"}
 
-    resumed = batch([tmp_path / "in"], out, tiny=tiny_model_dir)
+    resumed = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, timeout=600)
     assert "Traceback" not in resumed.stderr
     rows = manifest(out)
     assert {k: r["status"] for k, r in rows.items()} == expected

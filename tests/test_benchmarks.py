@@ -36,3 +36,11 @@ def test_fidelity_benchmark_reports_every_form(shared_audio):
     assert all(report["forms"][f]["clips"] == 3 for f in report["forms"])
     assert report["forms"]["disfluent"]["wer_transcript"] > report["forms"]["disfluent"]["wer_prompt"]
     assert "| disfluent | 3 |" in out.stderr  # the markdown table
+
+
+def test_batch_benchmark_compares_the_engine_with_a_plain_loop():
+    out = run("benchmarks/batch.py", "--copies", "1", "--size", "64")
+    assert out.returncode == 0, out.stderr
+    report = json.loads(out.stdout)
+    assert report["plain_loop"]["files_per_minute"] > 0 and report["batch_engine"]["files_per_minute"] > 0
+    assert report["batch_summary"].startswith(f"{report['files']} done")

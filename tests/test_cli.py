@@ -141,7 +141,7 @@ def test_prompt_hears_and_understands_without_drawing(tmp_path):
     assert out.returncode == 0, out.stderr
     [record] = json_lines(out.stdout)
     assert record["file"] == str(SAMPLES / "lighthouse.mp3")
-    assert record["transcript"].startswith("Um, can you draw me a lighthouse")
+    assert "can you draw me a lighthouse" in record["transcript"].lower()
     assert record["prompt"] == "a lighthouse on a rocky coast at sunset"
     assert record["negative_prompt"] == "" and record["settings"] == {}
     assert "image" not in record and "load_image_model" not in record["timings"]

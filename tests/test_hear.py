@@ -131,3 +131,25 @@ def test_the_prompt_vocabulary_reaches_both_backends():
         text = load(backend, initial_prompt=vocabulary).transcribe(load_audio(path)).text
         assert word_error_rate(reference_text(path), text) <= 0.25, (backend, text)
         assert "ComfyUI" not in text  # the prompt conditions; it is not transcribed
+
+
+def test_short_window_batches_keep_order_and_the_guard(shared_audio):
+    """Several clips decoded together: each gets its own words, silence stays silent."""
+    hearer = load("faster-whisper")
+    paths = sample_files()
+    clips = [load_audio(p) for p in paths]
+    clips.insert(2, Audio.from_array(noise("silence")))
+    clips.append(load_audio(shared_audio / "jfk.flac"))
+    transcripts = hearer.transcribe_many(clips)
+    assert len(transcripts) == len(clips) and transcripts[2].no_speech
+    speech = [t for i, t in enumerate(transcripts) if i != 2]
+    references = [reference_text(p) for p in paths] + [JFK]
+    rates = [word_error_rate(r, t.text) for r, t in zip(references, speech)]
+    assert rates[-1] <= 0.05 and max(rates) <= 0.5 and sum(rates) / len(rates) <= 0.2, rates
+
+
+def test_short_window_hears_like_the_full_window(shared_audio):
+    full = load("faster-whisper", short_window=False)
+    short = load("faster-whisper")
+    audio = load_audio(shared_audio / "jfk.flac")
+    assert word_error_rate(full.transcribe(audio).text, short.transcribe(audio).text) <= 0.05

@@ -157,6 +157,44 @@ class Pipeline:
             raise NoSpeechError(f"{name}: no speech heard, so no image was made ({why})")
         return result
 
+    def hear_and_understand_many(self, sources: list) -> list:
+        """Like :meth:`hear_and_understand` for several files, decoded together where the backend
+        can; each entry is a Result or the Voice2ImgError that file raised."""
+        from .errors import ModelUnavailableError, Voice2ImgError
+
+        out: list = [None] * len(sources)
+        audios, where, timings = [], [], []
+        for i, source in enumerate(sources):
+            t: dict = {}
+            try:
+                with _timed(t, "decode"):
+                    audios.append(self.load_audio(source))
+                where.append(i)
+                timings.append(t)
+            except ModelUnavailableError:
+                raise
+            except Voice2ImgError as exc:
+                out[i] = exc
+        if audios:
+            first_load: dict = {}
+            if self._hearer is None:
+                with _timed(first_load, "load_asr"):
+                    self.hearer
+            started = time.perf_counter()
+            transcripts = self.hearer.transcribe_many(audios)
+            share = (time.perf_counter() - started) / len(audios)  # a batch's time, split evenly
+            for n, (i, transcript) in enumerate(zip(where, transcripts)):
+                t = {**timings[n], **(first_load if n == 0 else {}), "hear": share}
+                name = sources[i].source if isinstance(sources[i], Audio) else os.fspath(sources[i])
+                with _timed(t, "understand"):
+                    request = self.understand(transcript)
+                if transcript.no_speech or request.empty:
+                    why = "; ".join(transcript.dropped) or "nothing left to draw after cleanup"
+                    out[i] = NoSpeechError(f"{name}: no speech heard, so no image was made ({why})")
+                else:
+                    out[i] = Result(name, transcript, request, timings=t)
+        return out
+
     def run(self, source: str | os.PathLike | Audio, out_dir: str | os.PathLike | None = None,
             progress: Callable[[int, int], None] | None = None, heard: Result | None = None) -> Result:
         """Audio in, image out (and kept in ``out_dir`` when given).

@@ -1,6 +1,7 @@
 """The local batch engine: one process, models loaded once, hearing overlapped with drawing.
 
-A hearing thread decodes, hears and understands file N+1 while the main thread draws file N;
+A hearing thread decodes, hears and understands the next files — several at once, which
+faster-whisper decodes as one batch — while the main thread draws the current one;
 CTranslate2 and PyTorch release the GIL in their kernels, so the two stages share the CPU (or
 the CPU and the GPU) instead of taking turns. The main thread alone writes files and the manifest.
 """
@@ -16,6 +17,7 @@ from . import Item, Summary, with_seed
 from .manifest import DONE, FAILED, NO_SPEECH
 
 _END = object()
+HEAR_BATCH = 8  # files heard together (faster-whisper decodes short clips in one batch)
 
 
 def hear_one(pipeline, item: Item):
@@ -26,6 +28,12 @@ def hear_one(pipeline, item: Item):
         raise
     except Voice2ImgError as exc:
         return item, None, exc
+
+
+def hear_many(pipeline, items: list[Item]) -> list:
+    """hear_one for several items, decoded together where the backend can."""
+    outcomes = pipeline.hear_and_understand_many([item.path for item in items])
+    return [(item, None, o) if isinstance(o, Voice2ImgError) else (item, o, None) for item, o in zip(items, outcomes)]
 
 
 def finish_one(pipeline, item: Item, heard, error, out: Path, manifest, summary: Summary, report, draw=None) -> None:
@@ -81,15 +89,16 @@ def run_locally(items: list[Item], out: Path, pipeline, manifest, summary: Summa
                 finish_one(pipeline, item, *hear_one(pipeline, item)[1:], out, manifest, summary, report)
                 bar.update(1)
             return
-        heard: queue.Queue = queue.Queue(maxsize=2)  # bounded: hearing runs at most two files ahead
+        heard: queue.Queue = queue.Queue(maxsize=HEAR_BATCH)  # bounded: hearing runs at most a batch ahead
         stop = threading.Event()
 
         def hear_all():
             try:
-                for item in items:
+                for start in range(0, len(items), HEAR_BATCH):
                     if stop.is_set():
                         return
-                    heard.put(hear_one(pipeline, item))
+                    for got in hear_many(pipeline, items[start:start + HEAR_BATCH]):
+                        heard.put(got)
             except BaseException as exc:  # noqa: BLE001 — handed to the main thread, which re-raises
                 heard.put(exc)
             finally:

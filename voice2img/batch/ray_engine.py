@@ -16,7 +16,7 @@ from pathlib import Path
 
 from ..errors import ModelUnavailableError, Voice2ImgError
 from . import Item, Summary, with_seed
-from .local import finish_one
+from .local import HEAR_BATCH, finish_one
 
 
 class _Hear:
@@ -26,16 +26,14 @@ class _Hear:
         self.pipeline = Pipeline(hearing, rewriter=rewriter, channel=channel)
 
     def __call__(self, batch: dict) -> dict:
-        from .local import hear_one
+        from .local import hear_many
 
-        out = []
-        for blob in batch["item"]:
-            item = pickle.loads(blob)
-            try:
-                out.append(pickle.dumps(hear_one(self.pipeline, item)))
-            except ModelUnavailableError as exc:
-                out.append(pickle.dumps((item, None, exc)))
-        return {"item": batch["item"], "heard": out}
+        items = [pickle.loads(blob) for blob in batch["item"]]
+        try:
+            outcomes = hear_many(self.pipeline, items)
+        except ModelUnavailableError as exc:  # handed to the driver, which stops the batch
+            outcomes = [(item, None, exc) for item in items]
+        return {"item": batch["item"], "heard": [pickle.dumps(o) for o in outcomes]}
 
 
 class _Draw:
@@ -87,8 +85,9 @@ def run_on_ray(items: list[Item], out: Path, pipeline, manifest, summary: Summar
         context = ray.data.DataContext.get_current()
         context.enable_progress_bars = False
         context.execution_options.preserve_order = False
-        data = ray.data.from_items([{"item": pickle.dumps(i)} for i in items], override_num_blocks=len(items))
-        heard = data.map_batches(_Hear, batch_size=1, concurrency=1, num_cpus=1, runtime_env=threads,
+        data = ray.data.from_items([{"item": pickle.dumps(i)} for i in items],
+                                   override_num_blocks=max(1, -(-len(items) // HEAR_BATCH)))
+        heard = data.map_batches(_Hear, batch_size=HEAR_BATCH, concurrency=1, num_cpus=1, runtime_env=threads,
                                  fn_constructor_kwargs={"hearing": pipeline.hearing, "rewriter": pipeline.rewriter,
                                                         "channel": pipeline.channel})
         drawn = heard.map_batches(_Draw, batch_size=1, concurrency=max(1, int(gpus)) if gpus else 1,

@@ -57,6 +57,7 @@ class HearingOptions:
     beam_size: int = 5
     guard: bool = True  # the voice-activity / hallucination guard
     initial_prompt: str | None = None  # text Whisper takes as what came before (see hear.vocabulary)
+    short_window: bool = True  # faster-whisper: encode short clips in a short window, in batches (hear.short)
     extra: dict = field(default_factory=dict, compare=False)  # backend-specific keyword arguments
 
 
@@ -65,6 +66,8 @@ class Hearer(Protocol):
     model_name: str
 
     def transcribe(self, audio: Audio) -> Transcript: ...
+
+    def transcribe_many(self, audios: list[Audio]) -> list[Transcript]: ...
 
 
 def load_hearer(options: HearingOptions | None = None) -> Hearer:

@@ -33,14 +33,32 @@ class WhisperHearer:
     def _decode(self, audio: Audio, language: str | None) -> tuple[list[Segment], str]:
         raise NotImplementedError
 
+    def _decode_many(self, audios: list[Audio], language: str | None) -> list[tuple[list[Segment], str]]:
+        """Backends that can decode several clips at once override this."""
+        return [self._decode(audio, language) for audio in audios]
+
     def transcribe(self, audio: Audio) -> Transcript:
+        return self.transcribe_many([audio])[0]
+
+    def transcribe_many(self, audios: list[Audio]) -> list[Transcript]:
+        """Transcribe several clips; the guard runs on each, the decoding may be batched."""
         language = self.language_for()
-        facts = dict(duration=audio.duration, backend=self.backend, model=self.model_name)
-        speech = guard.speech_seconds(audio.samples) if self.options.guard else audio.duration
-        if speech < guard.MIN_SPEECH_SECONDS:
-            return Transcript("", language or "", speech_seconds=speech,
-                              dropped=("no speech detected (voice activity detection)",), **facts)
-        segments, detected = self._decode(audio, language)
+        results: list[Transcript | None] = [None] * len(audios)
+        speech = [guard.speech_seconds(a.samples) if self.options.guard else a.duration for a in audios]
+        todo = []
+        for i, audio in enumerate(audios):
+            if speech[i] < guard.MIN_SPEECH_SECONDS:
+                results[i] = Transcript("", language or "", speech_seconds=speech[i], duration=audio.duration,
+                                        backend=self.backend, model=self.model_name,
+                                        dropped=("no speech detected (voice activity detection)",))
+            else:
+                todo.append(i)
+        decoded = self._decode_many([audios[i] for i in todo], language) if todo else []
+        for i, (segments, detected) in zip(todo, decoded):
+            results[i] = self._guarded(audios[i], segments, detected, speech[i])
+        return results
+
+    def _guarded(self, audio: Audio, segments: list[Segment], language: str, speech: float) -> Transcript:
         kept, dropped = [], []
         for segment in segments:
             why = guard.judge(segment) if self.options.guard else None
@@ -49,7 +67,8 @@ class WhisperHearer:
             elif segment.text.strip():
                 kept.append(segment)
         text = " ".join(s.text.strip() for s in kept)
-        return Transcript(text, detected, tuple(kept), speech_seconds=speech, dropped=tuple(dropped), **facts)
+        return Transcript(text, language, tuple(kept), duration=audio.duration, speech_seconds=speech,
+                          backend=self.backend, model=self.model_name, dropped=tuple(dropped))
 
 
 def resolve_device(device: str, cuda_available) -> str:

@@ -36,3 +36,27 @@ class FasterWhisperHearer(WhisperHearer):
         out = [Segment(s.start, s.end, s.text, s.avg_logprob, s.no_speech_prob, s.compression_ratio)
                for s in segments]
         return out, info.language
+
+    def _decode_many(self, audios: list[Audio], language: str | None) -> list[tuple[list[Segment], str]]:
+        from .short import MAX_SECONDS, decode_short, window_frames
+
+        if not self.options.short_window or self.options.extra:
+            return super()._decode_many(audios, language)
+        results: list = [None] * len(audios)
+        groups: dict[int, list[int]] = {}  # clips with the same window share a batch
+        for i, audio in enumerate(audios):
+            if audio.duration <= MAX_SECONDS:
+                groups.setdefault(window_frames(len(audio.samples)), []).append(i)
+        chunks = [g[s:s + BATCH] for g in groups.values() for s in range(0, len(g), BATCH)]
+        for chunk in chunks:
+            decoded = decode_short(self.model, [audios[i].samples for i in chunk], language,
+                                   self.options.beam_size, self.options.initial_prompt)
+            for i, result in zip(chunk, decoded):
+                results[i] = result
+        for i, audio in enumerate(audios):
+            if results[i] is None:
+                results[i] = self._decode(audio, language)
+        return results
+
+
+BATCH = 8  # clips encoded together; bounded so memory stays small

@@ -186,33 +186,40 @@ class _Console:
             print(line, file=stream, flush=True)
 
 
+def _each_file(args, console: _Console, handle) -> int:
+    """Call ``handle(name)`` for each input file. A user error is reported (one line, and a JSON
+    record with --json) and counted; a model that cannot load stops everything."""
+    failures = 0
+    try:
+        for name in args.files:
+            try:
+                made = handle(name)
+            except ModelUnavailableError:
+                raise
+            except Voice2ImgError as exc:
+                console.error(str(exc))
+                if args.json:
+                    console.emit({"file": name, "error": str(exc), "no_speech": isinstance(exc, NoSpeechError)}, "")
+                made = False
+            failures += not made
+            console.step()
+    finally:
+        console.close()
+    return EXIT_FAILED if failures else 0
+
+
 def cmd_transcribe(args) -> int:
     pipeline = _pipeline(args)
     console = _Console(args, len(args.files))
 
     def transcribe_one(name: str) -> bool:
-        try:
-            transcript = pipeline.transcribe(name)
-        except ModelUnavailableError:
-            raise
-        except Voice2ImgError as exc:
-            console.error(str(exc))
-            if args.json:
-                console.emit({"file": name, "error": str(exc)}, "")
-            return False
+        transcript = pipeline.transcribe(name)
         record = {"file": name, "text": transcript.text, "language": transcript.language,
                   "duration": round(transcript.duration, 3), "no_speech": transcript.no_speech}
         console.emit(record, f"{name}: {transcript.text or '(no speech)'}")
         return True
 
-    failures = 0
-    try:
-        for name in args.files:
-            failures += not transcribe_one(name)
-            console.step()
-    finally:
-        console.close()
-    return EXIT_FAILED if failures else 0
+    return _each_file(args, console, transcribe_one)
 
 
 def cmd_rewrite(args) -> int:
@@ -238,28 +245,12 @@ def cmd_prompt(args) -> int:
     console = _Console(args, len(args.files))
 
     def prompt_one(name: str) -> bool:
-        try:
-            heard = pipeline.hear_and_understand(name)
-        except ModelUnavailableError:
-            raise
-        except Voice2ImgError as exc:
-            console.error(str(exc))
-            if args.json:
-                console.emit({"file": name, "error": str(exc), "no_speech": isinstance(exc, NoSpeechError)}, "")
-            return False
+        heard = pipeline.hear_and_understand(name)
         record = heard.summary()
-        record = {"file": record.pop("file"), "transcript": record.pop("text"), **record}
-        console.emit(record, _describe(heard))
+        console.emit({"file": record.pop("file"), "transcript": record.pop("text"), **record}, _describe(heard))
         return True
 
-    failures = 0
-    try:
-        for name in args.files:
-            failures += not prompt_one(name)
-            console.step()
-    finally:
-        console.close()
-    return EXIT_FAILED if failures else 0
+    return _each_file(args, console, prompt_one)
 
 
 def cmd_run(args) -> int:
@@ -268,41 +259,26 @@ def cmd_run(args) -> int:
     pipeline = _pipeline(args)
     pipeline.renderer.settings_for(ImageRequest("check"))  # bad flags fail once, before any work
     console = _Console(args, len(args.files))
-    failures = 0
     image_model_error = None  # once the image model cannot load, keep hearing the rest, then say so
 
     def run_one(name: str) -> bool:
-        """Process one file; True when it made its image."""
         nonlocal image_model_error
-        try:
-            heard = pipeline.hear_and_understand(name)
-            if image_model_error is None:
-                try:
-                    result = pipeline.run(name, args.out, heard=heard)
-                    console.emit(result.summary(), _describe(result))
-                    return True
-                except ModelUnavailableError as exc:  # hearing worked, so this is the image model
-                    image_model_error = str(exc)
-            console.emit(heard.summary() | {"error": f"not drawn: {image_model_error}"},
-                         _describe(heard) + "\n  image:   not drawn (the image model could not be loaded)")
-            return False
-        except ModelUnavailableError:  # the ASR model: nothing can be heard at all
-            raise
-        except Voice2ImgError as exc:
-            console.error(str(exc))
-            if args.json:
-                console.emit({"file": name, "error": str(exc), "no_speech": isinstance(exc, NoSpeechError)}, "")
-            return False
+        heard = pipeline.hear_and_understand(name)
+        if image_model_error is None:
+            try:
+                result = pipeline.run(name, args.out, heard=heard)
+                console.emit(result.summary(), _describe(result))
+                return True
+            except ModelUnavailableError as exc:  # hearing worked, so this is the image model
+                image_model_error = str(exc)
+        console.emit(heard.summary() | {"error": f"not drawn: {image_model_error}"},
+                     _describe(heard) + "\n  image:   not drawn (the image model could not be loaded)")
+        return False
 
-    try:
-        for name in args.files:
-            failures += not run_one(name)
-            console.step()
-    finally:
-        console.close()
+    status = _each_file(args, console, run_one)
     if image_model_error:
         console.error(image_model_error)
-    return EXIT_FAILED if failures else 0
+    return status
 
 
 def _describe(result) -> str:

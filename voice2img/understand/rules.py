@@ -44,7 +44,7 @@ VERBAL_FILLERS = [
     (re.compile(r"^\s*(?:i mean|you see|look|listen|right|yeah|yes|hey|hi|hello|alright|all right|ok|okay|now|well|so|then)\s*[,.!?]\s*", I), "filler"),
     (re.compile(r",?\s*\b(?:i guess|i think|i suppose|or something(?: like that)?|or whatever|you know what i mean|"
                 r"if that makes sense|if you know what i mean|kind of thing)\b(?=\s*(?:[,.;:!?]|$))", I), "filler"),
-    (re.compile(r"^\s*(?:okay|ok|alright|all right|hey|hi|hello|yeah|now)\s+(?=\S)", I), "filler"),
+    (re.compile(r"^\s*(?:(?:hey|hi|hello)\s+there|okay|ok|alright|all right|hey|hi|hello|yeah|now)\s*[,.!]?\s+(?=\S)", I), "filler"),
     (re.compile(r"^\s*(?:so|well|and|then|now)\s+(?=(?:can|could|would|will|i|i'd|i'm|we|let's|please|draw|make|generate|create|show|give|paint|render)\b)", I), "filler"),
 ]
 
@@ -62,10 +62,12 @@ WRAPPERS = [
                r"(?:\s+(?:you\s+)?to\s+" + _VERB + r"(?:\s+(?:me|us))?)?\b\s*", I),
     re.compile(r"^(?:let's|let us|let me)\s+(?:see|have|get|make|draw|create|generate|try|do|imagine|picture)\b\s*", I),
     re.compile(r"^(?:i'm|i am|we're|we are)\s+(?:thinking of|imagining|picturing|looking for|after)\b\s*", I),
-    re.compile(r"^(?:how about|what about|maybe|perhaps|try|next up|next)\s+(?=\S)", I),
+    re.compile(r"^(?:how about|what about|maybe|perhaps|try|next up|next)\s*,?\s+(?=\S)", I),
+    re.compile(r"^what\s+(?:i|we)(?:'d|\s+would)?\s+(?:want|like|need|love)(?:\s+to\s+see)?\s+is\s+(?=\S)", I),
     re.compile(r"^(?:make it|make them|make this|it's|it is|it should be|this time)\s+(?=" + _DET + r"\b)", I),
 ]
-CARRIER = re.compile(r"^(?:(?:(?:a|an|the|some)\s+)?(?:picture|image|pic|pics|pictures|images|visual)\s+of|something like|something with|"
+CARRIER = re.compile(r"^(?:(?:(?:a|an|the|some)\s+)?(?:picture|image|pic|pics|pictures|images|visual)\s+(?:of|showing|depicting|featuring|with)|"
+                     r"something like|something with|"
                      r"some kind of|some sort of)\s+(?=\S)", I)
 POLITE = re.compile(r"(?:,\s*|\s+|^)please\b(?:\s*,)?", I)
 _STRONG_CLOSING = (r"thank you(?:\s+(?:very|so)\s+much)?|thanks(?:\s+(?:a lot|so much|very much))?|cheers|"
@@ -83,6 +85,7 @@ _MARKERS = (r"no[,-]?\s*wait|wait,?\s+no|no,?\s+(?:way|weight)(?=\s*[,.;!?])|no,
 CORRECTION = re.compile(r"(?:^|[,.;!?]\s*|\s+(?=(?:no[,-]?\s*wait|wait,?\s+no|i mean|i meant|or rather|make that|no,?\s+make)\b)"
                         r"|\s+(?=sorry\s*[,.;!?]))(?P<marker>" + _MARKERS + r")(?:\s*[,.;!?]\s*|\s+)"
                         r"|(?:[,.;!?]\s*)(?P<no>no)\s*[,.;!?]\s*", I)
+LOOK_LIKE = re.compile(r"^what\s+(?P<x>(?:a|an|the|some)\s+.+?)\s+(?:would|might|could|will|should)\s+look\s+like$", I)
 MAKE_IT = re.compile(r"(?:(?<=[,.;!?])|^)\s*(?:and\s+|then\s+|also\s+)?(?:please\s+)?make (?:it|them|him|her|that|this)\s+(?:look\s+)?(?:like\s+)?(?=\S)", I)
 CORRECTION_LEAD = re.compile(r"^(?:make it|make that|make them|it's|it is|it should be|let's do|let's make it|do|i want|i'd like|"
                              r"i meant|i mean|should be)\s+(?=\S)", I)
@@ -101,7 +104,7 @@ ASPECT_PATTERNS = [
     re.compile(r"(?:,\s*|\s+|^)(?:in|as|with|at)\s+(?:an?\s+)?" + _ASPECT + r"(?:\s+" + _FORMAT + r")?\b(?!\s+(?:of|painting|photo|drawing|picture))", I),
     re.compile(r"(?:,\s*|\s+|^)" + _ASPECT + r"\s+" + _FORMAT + r"\b(?!\s+of\b)", I),
     re.compile(r"(?:,\s*|\s+|^)(?:make it|make them|make this|and make it)\s+" + _ASPECT + _END, I),
-    re.compile(r"(?:^|,)\s*" + _ASPECT + _END, I),
+    re.compile(r"(?:^|,)\s*(?:but\s+|and\s+|in\s+)?" + _ASPECT + _END, I),
     re.compile(r"(?:,\s*|\s+|^)(?:in\s+|with\s+|at\s+)?(?:an?\s+)?(?P<w>\d+|" + NUMBER + r")\s*(?:by|:|x|to)\s*(?P<h>\d+|" + NUMBER + r")\s+(?:aspect(?:\s+ratio)?|ratio|format)\b", I),
 ]
 _NEG_TRIGGER = (r"(?:(?:but\s+|and\s+)?(?:please\s+)?(?:don't|do not|dont|doesn't|does not|shouldn't|should not|i don't want|we don't want|no need for)"
@@ -208,6 +211,10 @@ class RulesRewriter:
         return _finish(text)
 
     def _wrappers(self, text: str, work: _Work) -> str:
+        match = LOOK_LIKE.match(text.rstrip(" .?!"))
+        if match:  # "show me what a dragon would look like" → "a dragon"
+            work.removed.append(Removal(text.replace(match.group("x"), "…"), "request wrapper"))
+            text = match.group("x")
         for _ in range(4):
             before = text
             for pattern in WRAPPERS:

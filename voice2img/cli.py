@@ -306,8 +306,13 @@ def cmd_batch(args) -> int:
     summary = run_batch(args.inputs, args.out, pipeline, retry_failed=args.retry_failed, engine=args.engine,
                         ray_address=args.ray_address, overlap=not args.no_overlap,
                         report=lambda line: print(f"voice2img: {line}", file=sys.stderr))
-    print(summary.line())
-    print(f"manifest: {os.path.join(args.out, 'voice2img-manifest.sqlite')} (and manifest.csv, manifest.jsonl)")
+    manifest = os.path.join(args.out, "voice2img-manifest.sqlite")
+    if args.json:
+        print(json.dumps({"done": summary.done, "no_speech": summary.no_speech, "failed": summary.failed,
+                          "skipped": summary.skipped, "manifest": manifest}))
+    else:
+        print(summary.line())
+        print(f"manifest: {manifest} (and manifest.csv, manifest.jsonl)")
     return EXIT_FAILED if summary.failed else 0
 
 

@@ -1,0 +1,64 @@
+"""Live listening: a stream of chunks in, one final prompt per spoken request out."""
+
+import numpy as np
+import pytest
+
+from conftest import SAMPLES, noise, reference_text
+from voice2img.audio import SAMPLE_RATE, load_audio
+from voice2img.evaluate import word_error_rate
+from voice2img.live import LiveListener, LiveOptions
+from voice2img.pipeline import Pipeline
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def pipeline():
+    return Pipeline()
+
+
+def feed(listener, samples, chunk_ms=100):
+    events = []
+    step = chunk_ms * SAMPLE_RATE // 1000
+    for k in range(0, len(samples), step):
+        events += listener.feed(samples[k:k + step])
+    return events + listener.flush()
+
+
+def silence(seconds):
+    return np.zeros(int(seconds * SAMPLE_RATE), np.float32)
+
+
+def test_one_request_spoken_live_gives_one_final_prompt(pipeline):
+    path = SAMPLES / "lighthouse.mp3"
+    events = feed(LiveListener(pipeline), np.concatenate([silence(1), load_audio(path).samples, silence(1.5)]))
+    assert [e.kind for e in events] == ["speech", "final"]
+    final = events[1]
+    assert final.result.request.prompt == "a lighthouse on a rocky coast at sunset"
+    assert final.at - final.speech_end == pytest.approx(0.6, abs=0.1)  # the pause that ends it
+    assert final.compute_seconds == 0.0  # heard during the pause, ready when it ended
+
+
+def test_two_requests_with_a_pause_between_are_two_prompts(pipeline):
+    a, b = SAMPLES / "red_fox.wav", SAMPLES / "cabin.ogg"
+    stream = np.concatenate([load_audio(a).samples, silence(1.2), load_audio(b).samples, silence(1.2)])
+    finals = [e for e in feed(LiveListener(pipeline), stream) if e.kind == "final"]
+    assert len(finals) == 2
+    for event, path in zip(finals, (a, b)):
+        assert word_error_rate(reference_text(path), event.result.transcript.text) <= 0.25
+
+
+def test_a_short_pause_inside_a_request_does_not_cut_it(pipeline):
+    """Speculative hearing starts in the pause and is dropped when the person goes on."""
+    speech = load_audio(SAMPLES / "red_fox.wav").samples
+    half = len(speech) // 2
+    stream = np.concatenate([speech[:half], silence(0.35), speech[half:], silence(1.0)])
+    finals = [e for e in feed(LiveListener(pipeline, LiveOptions(end_silence_ms=600, speculate_ms=200)), stream)
+              if e.kind == "final"]
+    assert len(finals) == 1 and "painting" in finals[0].result.request.prompt
+
+
+@pytest.mark.parametrize("kind", ["silence", "white", "hum"])
+def test_silence_and_noise_give_no_prompt(pipeline, kind):
+    events = feed(LiveListener(pipeline), noise(kind, seconds=4))
+    assert not [e for e in events if e.kind == "final"]

@@ -1,0 +1,145 @@
+"""Live listening: a stream of microphone chunks → utterances → prompts, as the person speaks.
+
+Shared by every shell that listens (the web UI's streaming microphone, the terminal microphone).
+Voice activity detection (Silero, inside faster-whisper, offline) runs on each chunk; a pause of
+``end_silence_ms`` ends an utterance. To have the prompt ready the moment the pause is long
+enough, hearing starts speculatively after ``speculate_ms`` of pause; if the person goes on
+speaking, that work is dropped. The wait for the pause is a setting because it trades
+responsiveness against cutting people off mid-sentence (see README for measurements).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .audio import SAMPLE_RATE, Audio
+from .errors import NoSpeechError
+
+FRAME = 512  # Silero's window at 16 kHz: 32 ms
+
+
+@dataclass(frozen=True)
+class LiveOptions:
+    end_silence_ms: int = 600  # a pause this long ends an utterance
+    speculate_ms: int = 200  # start hearing after this much pause (0: only when the utterance ends)
+    threshold: float = 0.5  # Silero speech probability that counts as speech
+    min_speech_ms: int = 200  # shorter bursts (a cough, a click) are not an utterance
+    preroll_ms: int = 300  # audio kept from before speech started, so first syllables are not clipped
+    max_utterance_s: float = 25.0  # an utterance this long is ended even without a pause
+
+
+@dataclass(frozen=True, eq=False)
+class LiveEvent:
+    kind: str  # "speech" (speech started), "final" (an utterance heard and understood), "no speech"
+    at: float  # seconds of stream audio when the event happened
+    result: object | None = None  # pipeline.Result for "final"
+    message: str = ""
+    compute_seconds: float = 0.0  # hearing time spent after the utterance ended (0 when speculation was used)
+    speech_end: float = 0.0  # seconds of stream audio where the utterance's speech ended
+
+
+@dataclass
+class _Utterance:
+    start: int  # sample index in the stream
+    audio: list = field(default_factory=list)
+    speech_samples: int = 0
+    last_speech_end: int = 0  # stream sample where speech was last heard
+
+
+class LiveListener:
+    """Feed it chunks of 16 kHz mono float32; it returns events as utterances end."""
+
+    def __init__(self, pipeline, options: LiveOptions | None = None):
+        from faster_whisper.vad import get_vad_model
+
+        self.pipeline = pipeline
+        self.options = options or LiveOptions()
+        self.vad = get_vad_model()
+        self.samples_seen = 0
+        self._pending = np.zeros(0, dtype=np.float32)  # not yet a whole VAD frame
+        self._history = np.zeros(0, dtype=np.float32)  # recent audio for pre-roll and VAD context
+        self._utterance: _Utterance | None = None
+        self._silence = 0  # samples of pause since the last speech frame
+        self._speculation = None  # (samples in the utterance when it ran, Result or NoSpeechError)
+
+    def feed(self, chunk: np.ndarray) -> list[LiveEvent]:
+        chunk = np.asarray(chunk, dtype=np.float32).reshape(-1)
+        data = np.concatenate([self._pending, chunk])
+        whole = len(data) - len(data) % FRAME
+        self._pending = data[whole:]
+        events: list[LiveEvent] = []
+        if whole:
+            probs = self._probabilities(data[:whole])
+            for i, prob in enumerate(probs):
+                events += self._step(data[i * FRAME:(i + 1) * FRAME], float(prob))
+        return events
+
+    def flush(self) -> list[LiveEvent]:
+        """End of stream: finish an utterance in progress."""
+        if self._utterance is None:
+            return []
+        return self._finish()
+
+    # -- internals ----------------------------------------------------------------------------
+    def _probabilities(self, frames: np.ndarray) -> np.ndarray:
+        # Silero keeps no state between calls here; a second of context before the new frames
+        # gives it what it needs to judge them.
+        context = self._history[-SAMPLE_RATE:]
+        context = context[len(context) % FRAME:]
+        probs = self.vad(np.concatenate([context, frames]))
+        self._history = np.concatenate([self._history, frames])[-2 * SAMPLE_RATE:]
+        return np.asarray(probs).reshape(-1)[len(context) // FRAME:]
+
+    def _step(self, frame: np.ndarray, prob: float) -> list[LiveEvent]:
+        o = self.options
+        events: list[LiveEvent] = []
+        self.samples_seen += FRAME
+        speech = prob >= o.threshold
+        u = self._utterance
+        if u is None:
+            if not speech:
+                return events
+            preroll = self._history[-(FRAME + o.preroll_ms * SAMPLE_RATE // 1000):-FRAME] if len(self._history) > FRAME else []
+            u = self._utterance = _Utterance(start=self.samples_seen - FRAME - len(preroll), audio=[np.asarray(preroll)])
+            events.append(LiveEvent("speech", self.samples_seen / SAMPLE_RATE))
+        u.audio.append(frame)
+        if speech:
+            u.speech_samples += FRAME
+            u.last_speech_end = self.samples_seen
+            self._silence = 0
+            self._speculation = None  # the person went on: what was heard so far is stale
+            if (self.samples_seen - u.start) / SAMPLE_RATE >= o.max_utterance_s:
+                events += self._finish()
+            return events
+        self._silence += FRAME
+        silence_ms = self._silence * 1000 / SAMPLE_RATE
+        if o.speculate_ms and self._speculation is None and silence_ms >= o.speculate_ms:
+            self._speculation = (len(u.audio), self._hear(u))
+        if silence_ms >= o.end_silence_ms:
+            events += self._finish()
+        return events
+
+    def _hear(self, u: _Utterance):
+        audio = Audio(np.concatenate(u.audio).astype(np.float32), source="microphone")
+        try:
+            return self.pipeline.hear_and_understand(audio)
+        except NoSpeechError as exc:
+            return exc
+
+    def _finish(self) -> list[LiveEvent]:
+        u, self._utterance = self._utterance, None
+        speculation, self._speculation = self._speculation, None
+        self._silence = 0
+        at = self.samples_seen / SAMPLE_RATE
+        if u.speech_samples * 1000 / SAMPLE_RATE < self.options.min_speech_ms:
+            return [LiveEvent("no speech", at, message="too short to be speech")]
+        started = time.perf_counter()
+        outcome = speculation[1] if speculation else self._hear(u)
+        compute = 0.0 if speculation else time.perf_counter() - started
+        end = u.last_speech_end / SAMPLE_RATE
+        if isinstance(outcome, NoSpeechError):
+            return [LiveEvent("no speech", at, message=str(outcome), compute_seconds=compute, speech_end=end)]
+        return [LiveEvent("final", at, result=outcome, compute_seconds=compute, speech_end=end)]

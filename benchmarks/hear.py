@@ -2,8 +2,10 @@
 
     .venv/bin/python benchmarks/hear.py [--repeat 3] [--quick]
 
-Prints JSON: per backend, model load time, and per file the best-of-N wall time, real-time
-factor and WER against the reference text; plus the openai-whisper / faster-whisper time ratio.
+Prints JSON: per backend, model load time, peak memory (each backend runs in its own process,
+one after the other, so their peaks do not mix), and per file the best-of-N wall time,
+real-time factor and WER against the reference text; plus the openai-whisper / faster-whisper
+time ratio.
 Audio: the repo's samples/ and, when present, the real recordings in ../shared/data/audio.
 """
 
@@ -40,37 +42,50 @@ def inputs() -> list[tuple[str, object, str]]:
     return items
 
 
+def measure(backend: str, repeat: int, quick: bool) -> dict:
+    import resource
+
+    items = inputs()
+    if quick:
+        items, repeat = items[:2], 1
+    started = time.perf_counter()
+    hearer = load_hearer(HearingOptions(backend=backend))
+    load_s = time.perf_counter() - started
+    hearer.transcribe(items[0][1])  # warm-up
+    files, total_s, total_audio, total_wer = {}, 0.0, 0.0, 0.0
+    for name, audio, reference in items:
+        best = float("inf")
+        for _ in range(repeat):
+            started = time.perf_counter()
+            text = hearer.transcribe(audio).text
+            best = min(best, time.perf_counter() - started)
+        wer = word_error_rate(reference, text)
+        files[name] = {"seconds": round(best, 3), "audio_seconds": round(audio.duration, 2),
+                       "rtf": round(best / audio.duration, 3), "wer": round(wer, 3), "text": text}
+        total_s += best
+        total_audio += audio.duration
+        total_wer += wer
+    return {"load_seconds": round(load_s, 2), "total_seconds": round(total_s, 3),
+            "rtf": round(total_s / total_audio, 3), "mean_wer": round(total_wer / len(items), 3),
+            "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024), "files": files}
+
+
 def main() -> int:
+    import subprocess
+
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeat", type=int, default=3, help="runs per file; the best is reported")
     parser.add_argument("--quick", action="store_true", help="one run, samples only (a smoke test)")
+    parser.add_argument("--only", help=argparse.SUPPRESS)  # internal: measure one backend in this process
     args = parser.parse_args()
-    items = inputs()
-    if args.quick:
-        items, args.repeat = items[:2], 1
+    if args.only:
+        print(json.dumps(measure(args.only, args.repeat, args.quick)))
+        return 0
     report = {"machine": platform.processor() or platform.machine(), "repeat": args.repeat, "backends": {}}
     for backend in ("faster-whisper", "openai-whisper"):
-        started = time.perf_counter()
-        hearer = load_hearer(HearingOptions(backend=backend))
-        load_s = time.perf_counter() - started
-        hearer.transcribe(items[0][1])  # warm-up
-        files, total_s, total_audio, total_wer = {}, 0.0, 0.0, 0.0
-        for name, audio, reference in items:
-            best = float("inf")
-            for _ in range(args.repeat):
-                started = time.perf_counter()
-                text = hearer.transcribe(audio).text
-                best = min(best, time.perf_counter() - started)
-            wer = word_error_rate(reference, text)
-            files[name] = {"seconds": round(best, 3), "audio_seconds": round(audio.duration, 2),
-                           "rtf": round(best / audio.duration, 3), "wer": round(wer, 3), "text": text}
-            total_s += best
-            total_audio += audio.duration
-            total_wer += wer
-        report["backends"][backend] = {
-            "load_seconds": round(load_s, 2), "total_seconds": round(total_s, 3),
-            "rtf": round(total_s / total_audio, 3), "mean_wer": round(total_wer / len(items), 3), "files": files,
-        }
+        command = [sys.executable, __file__, "--only", backend, "--repeat", str(args.repeat)] + (["--quick"] if args.quick else [])
+        out = subprocess.run(command, capture_output=True, text=True, check=True)
+        report["backends"][backend] = json.loads(out.stdout.strip().splitlines()[-1])
     b = report["backends"]
     report["openai_over_faster_time_ratio"] = round(b["openai-whisper"]["total_seconds"] / b["faster-whisper"]["total_seconds"], 2)
     print(json.dumps(report, indent=2))

@@ -5,7 +5,8 @@
 Speaks --n PartiPrompts with the installed TTS voices (as benchmarks/fidelity.py does), adds the
 real recordings in ../shared/data/audio that have a reference, and hears every clip three ways on
 the bundled tiny.en: the full window one clip at a time (faster-whisper's own transcribe), the
-short window one clip at a time, and the short window in batches of 8. Prints JSON: corpus WER and
+short window one clip at a time, the short window in batches of 8, and greedy decoding instead of
+beam search (beam 5 is the default). Prints JSON: corpus WER and
 wall time of each, and the speed-ups.
 """
 
@@ -51,11 +52,13 @@ def main() -> int:
         references.append(text)
     full = load_hearer(HearingOptions(short_window=False))
     short = load_hearer(HearingOptions())
-    full.transcribe(clips[0]), short.transcribe(clips[0])  # warm-up
+    greedy = load_hearer(HearingOptions(beam_size=1))
+    full.transcribe(clips[0]), short.transcribe(clips[0]), greedy.transcribe(clips[0])  # warm-up
     report = {"clips": len(clips), "audio_seconds": round(sum(c.duration for c in clips), 1), "modes": {}}
     for mode, run in [("full window, one by one", lambda: [full.transcribe(c).text for c in clips]),
                       ("short window, one by one", lambda: [short.transcribe(c).text for c in clips]),
-                      ("short window, batches of 8", lambda: [t.text for t in short.transcribe_many(clips)])]:
+                      ("short window, batches of 8", lambda: [t.text for t in short.transcribe_many(clips)]),
+                      ("short window, greedy (beam 1), one by one", lambda: [greedy.transcribe(c).text for c in clips])]:
         started = time.perf_counter()
         texts = run()
         seconds = time.perf_counter() - started

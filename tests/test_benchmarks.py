@@ -44,3 +44,31 @@ def test_batch_benchmark_compares_the_engine_with_a_plain_loop():
     report = json.loads(out.stdout)
     assert report["plain_loop"]["files_per_minute"] > 0 and report["batch_engine"]["files_per_minute"] > 0
     assert report["batch_summary"].startswith(f"{report['files']} done")
+
+
+def test_startup_benchmark():
+    report = json.loads(run("benchmarks/startup.py", "--repeat", "2").stdout)
+    assert report["voice2img_help_s"] > 0 and report["import_voice2img_s"] > 0
+
+
+def test_pipeline_benchmark_quick_mode():
+    out = run("benchmarks/pipeline.py", "--quick", "--runs", "1")
+    assert out.returncode == 0, out.stderr
+    report = json.loads(out.stdout)
+    assert {"load_asr", "hear", "understand", "load_image_model", "draw", "keep"} <= report["cold"]["stages_s"].keys()
+    assert 0 <= report["warm"]["overhead_percent"] < 100
+
+
+def test_live_latency_benchmark_quick_mode():
+    out = run("benchmarks/live.py", "--quick")
+    assert out.returncode == 0, out.stderr
+    [setting] = json.loads(out.stdout)["settings"]
+    assert setting["end_silence_ms"] == 600 and setting["mean_after_pause_s"] is not None
+
+
+def test_gpu_benchmark_runs_in_smoke_mode():
+    out = run("benchmarks/gpu.py", "--smoke")
+    assert out.returncode == 0, out.stderr
+    report = json.loads(out.stdout)
+    assert report["hear"]["smoke"]["short_window_frames"] < report["hear"]["smoke"]["full_window_frames"]
+    assert report["end_of_speech_to_image_s"]

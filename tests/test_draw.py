@@ -164,3 +164,20 @@ def test_an_explicit_spoken_size_beats_the_aspect(tiny_model_dir):
     assert (chosen["width"], chosen["height"]) == (704, 384)
     chosen = r.settings_for(ImageRequest("x", settings=RequestSettings(aspect="16:9", width=256, height=256)))
     assert (chosen["width"], chosen["height"]) == (256, 256)
+
+
+def test_a_tiny_autoencoder_replaces_the_vae(tiny_model_dir, tmp_path):
+    from voice2img.testing import save_tiny_autoencoder
+
+    vae = save_tiny_autoencoder(tmp_path / "taesd")
+    r = Renderer(DrawingOptions(model=str(tiny_model_dir), vae=str(vae), steps=1, width=64, height=64))
+    drawing = r.render(ImageRequest("a cat", settings=RequestSettings(seed=3)))
+    assert type(r.pipe.vae).__name__ == "AutoencoderTiny" and drawing.image.size == (64, 64)
+
+
+def test_a_tiny_autoencoder_that_cannot_load_is_one_clear_line(tiny_model_dir, monkeypatch):
+    import huggingface_hub.constants as constants
+
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", True)
+    with pytest.raises(ModelUnavailableError, match="tiny autoencoder 'madebyollin/taesd' could not be loaded"):
+        Renderer(DrawingOptions(model=str(tiny_model_dir), vae="tiny")).render(ImageRequest("a cat"))

@@ -79,6 +79,11 @@ def _drawing_args(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--height", type=int, help="image height in pixels (default: the profile's)")
     g.add_argument("--negative", help="negative prompt added to every request")
     g.add_argument("--seed", type=int, help="random seed (default: a new one per image, recorded in its metadata)")
+    g.add_argument("--vae", metavar="tiny|ID|PATH",
+                   help="decode with a TAESD-style tiny autoencoder: 'tiny' picks the family's, or give one "
+                        "(much faster decoding, slightly softer detail; see README)")
+    g.add_argument("--low-vram", action="store_true",
+                   help="for small GPUs: attention slicing and model CPU offload (slower, much less GPU memory)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -142,7 +147,8 @@ def _pipeline(args):
     if hasattr(args, "image_model"):
         drawing = DrawingOptions(model=args.image_model, profile=args.profile, device=args.device,
                                  steps=args.steps, guidance=args.guidance, width=args.width,
-                                 height=args.height, seed=args.seed, negative=args.negative)
+                                 height=args.height, seed=args.seed, negative=args.negative, vae=args.vae,
+                                 low_vram=args.low_vram)
     rewriter = _rewriter(args) if hasattr(args, "styles") else None
     return Pipeline(hearing, drawing, rewriter=rewriter, channel=args.channel)
 

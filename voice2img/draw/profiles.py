@@ -26,22 +26,23 @@ class ModelProfile:
     single_file_class: str = "StableDiffusionPipeline"
     extra: dict = field(default_factory=dict)  # extra keyword arguments for the pipeline call
     description: str = ""
+    tiny_vae: str = "madebyollin/taesd"  # the TAESD-compatible AutoencoderTiny for --vae tiny
 
 
 PROFILES: dict[str, ModelProfile] = {p.name: p for p in [
     ModelProfile("sd-turbo", 1, 0.0, 512, 512, description="SD-Turbo: one step, no guidance"),
     ModelProfile("sdxl-turbo", 1, 0.0, 512, 512, single_file_class="StableDiffusionXLPipeline",
-                 description="SDXL-Turbo: one step, no guidance"),
+                 description="SDXL-Turbo: one step, no guidance", tiny_vae="madebyollin/taesdxl"),
     ModelProfile("sd15", 25, 7.5, 512, 512, description="Stable Diffusion 1.x and 2.x"),
     ModelProfile("sdxl", 30, 5.0, 1024, 1024, single_file_class="StableDiffusionXLPipeline",
-                 description="Stable Diffusion XL"),
+                 description="Stable Diffusion XL", tiny_vae="madebyollin/taesdxl"),
     ModelProfile("lcm", 4, 1.0, 512, 512, description="latent consistency models: few steps, low guidance"),
     ModelProfile("flux-schnell", 4, 0.0, 1024, 1024, gpu_dtype="bfloat16", size_multiple=16,
                  single_file_class="FluxPipeline", extra={"max_sequence_length": 256},
-                 description="FLUX.1-schnell: four steps, no guidance"),
+                 description="FLUX.1-schnell: four steps, no guidance", tiny_vae="madebyollin/taef1"),
     ModelProfile("flux-dev", 28, 3.5, 1024, 1024, gpu_dtype="bfloat16", size_multiple=16,
                  single_file_class="FluxPipeline", extra={"max_sequence_length": 512},
-                 description="FLUX.1-dev"),
+                 description="FLUX.1-dev", tiny_vae="madebyollin/taef1"),
 ]}
 
 # Pipeline classes in a folder's model_index.json → profile, when the name says nothing.

@@ -34,6 +34,8 @@ class DrawingOptions:
     height: int | None = None
     seed: int | None = None
     negative: str | None = None  # a negative prompt added to every request
+    vae: str | None = None  # None: the model's own; "tiny": the family's TAESD; or a hub id / folder of an AutoencoderTiny
+    low_vram: bool = False  # small GPUs: attention slicing and model CPU offload (slower, far less memory)
 
 
 @dataclass(frozen=True, eq=False)
@@ -75,8 +77,15 @@ class Renderer:
         dtype = torch.float32 if self.device == "cpu" else getattr(torch, self.profile.gpu_dtype)
         self.dtype = str(dtype).removeprefix("torch.")
         pipe = _load_pipeline(self.options.model, self.profile, dtype)
+        if self.options.vae:
+            pipe.vae = _load_tiny_vae(self.options.vae, self.profile, dtype)
         pipe.set_progress_bar_config(disable=True)
-        self.pipe = pipe.to(self.device)
+        if self.options.low_vram and self.device.startswith("cuda"):
+            pipe.enable_attention_slicing()
+            pipe.enable_model_cpu_offload()  # each part moves to the GPU only while it runs
+            self.pipe = pipe
+        else:
+            self.pipe = pipe.to(self.device)
 
     def settings_for(self, request: ImageRequest) -> dict:
         """Profile defaults, then the operator's options, then what the speaker asked for."""
@@ -200,6 +209,27 @@ def _hub_reachable(timeout: float = 3.0) -> bool:
         return True
     except OSError:
         return False
+
+
+def _load_tiny_vae(vae: str, profile: ModelProfile, dtype):
+    """A TAESD-compatible AutoencoderTiny: decodes in a fraction of the full VAE's time (see README)."""
+    from diffusers import AutoencoderTiny
+
+    ref = profile.tiny_vae if vae == "tiny" else vae
+    try:
+        if os.path.isdir(ref):
+            return AutoencoderTiny.from_pretrained(ref, dtype=dtype)
+        try:
+            return AutoencoderTiny.from_pretrained(ref, dtype=dtype, local_files_only=True)
+        except (OSError, ValueError):
+            if not _hub_reachable():
+                raise OSError("the model hub cannot be reached") from None
+            return AutoencoderTiny.from_pretrained(ref, dtype=dtype)
+    except (OSError, ValueError) as exc:
+        raise ModelUnavailableError(
+            f"tiny autoencoder {ref!r} could not be loaded ({type(exc).__name__}); connect to the network once, "
+            f"or pass --vae PATH to a local AutoencoderTiny folder, or leave --vae out to use the model's own"
+        ) from None
 
 
 def _load_pipeline(model: str, profile: ModelProfile, dtype):

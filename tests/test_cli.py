@@ -115,6 +115,7 @@ def test_with_no_network_the_samples_are_heard_and_then_one_line_about_the_image
     (["run", str(SPEECH), "--width", "100"], "width 100 is not usable"),
     (["transcribe", str(SPEECH), "--asr-model", "no-such-model-xyz"], "no-such-model-xyz"),
     (["run", str(SPEECH), "--channel", "3"], "channel 3 asked for"),
+    (["transcribe", str(SPEECH), "--device", "tpu"], "unknown device 'tpu'"),
 ])
 def test_user_errors_are_one_line_never_a_traceback(args, message):
     out = voice2img(*args, env={"HF_HUB_OFFLINE": "1"})

@@ -76,6 +76,8 @@ def resolve_device(device: str, cuda_available) -> str:
         return "cuda" if cuda_available() else "cpu"
     if device not in ("cpu", "cuda") and not device.startswith("cuda:"):
         raise Voice2ImgError(f"unknown device {device!r} for ASR; use auto, cpu or cuda")
+    if device.startswith("cuda") and not cuda_available():
+        raise Voice2ImgError(f"--device {device} asked for, but no CUDA GPU is visible; use --device cpu or auto")
     return device
 
 

@@ -127,7 +127,7 @@ def draw_stage(family, device, dtype, compile_unet, sync, smoke):
             out["compile_first_call_s"] = round(time.perf_counter() - started, 1)
             out["tiny_vae_compiled_s"] = clock(run, sync)
         image = run()
-    del pipe
+    pipe = run = None  # free the GPU memory before the next family
     if device == "cuda":
         torch.cuda.empty_cache()
     return out, image

@@ -1,7 +1,6 @@
 """Hear: real speech in, the right words out, on both backends and the bundled weights;
 silence and noise in, nothing out."""
 
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -9,7 +8,7 @@ import pytest
 from conftest import load, noise, reference_text, sample_files
 from voice2img.audio import Audio, load_audio
 from voice2img.errors import ModelUnavailableError, Voice2ImgError
-from voice2img.evaluate import normalize, word_error_rate
+from voice2img.evaluate import word_error_rate
 from voice2img.hear import HearingOptions, load_hearer
 
 pytestmark = pytest.mark.slow

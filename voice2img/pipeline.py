@@ -146,18 +146,12 @@ class Pipeline:
     # -- the whole way through --------------------------------------------------------------
     def hear_and_understand(self, source: str | os.PathLike | Audio, previous: ImageRequest | None = None) -> Result:
         """Hear and understand, no image. Raises NoSpeechError when nothing was said."""
-        timings: dict = {}
-        name = source.source if isinstance(source, Audio) else os.fspath(source)
-        transcript = self.transcribe(source, timings)
-        with _timed(timings, "understand"):
-            request = self.understand(transcript, previous)
-        result = Result(name, transcript, request, timings=timings)
-        if transcript.no_speech or request.empty:
-            why = "; ".join(transcript.dropped) or "nothing left to draw after cleanup"
-            raise NoSpeechError(f"{name}: no speech heard, so no image was made ({why})")
-        return result
+        outcome = self.hear_and_understand_many([source], previous)[0]
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
 
-    def hear_and_understand_many(self, sources: list) -> list:
+    def hear_and_understand_many(self, sources: list, previous: ImageRequest | None = None) -> list:
         """Like :meth:`hear_and_understand` for several files, decoded together where the backend
         can; each entry is a Result or the Voice2ImgError that file raised."""
         from .errors import ModelUnavailableError, Voice2ImgError
@@ -187,7 +181,7 @@ class Pipeline:
                 t = {**timings[n], **(first_load if n == 0 else {}), "hear": share}
                 name = sources[i].source if isinstance(sources[i], Audio) else os.fspath(sources[i])
                 with _timed(t, "understand"):
-                    request = self.understand(transcript)
+                    request = self.understand(transcript, previous)
                 if transcript.no_speech or request.empty:
                     why = "; ".join(transcript.dropped) or "nothing left to draw after cleanup"
                     out[i] = NoSpeechError(f"{name}: no speech heard, so no image was made ({why})")

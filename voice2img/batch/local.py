@@ -20,18 +20,9 @@ _END = object()
 HEAR_BATCH = 8  # files heard together (faster-whisper decodes short clips in one batch)
 
 
-def hear_one(pipeline, item: Item):
-    """(item, heard Result or None, error or None); model errors propagate: they stop the batch."""
-    try:
-        return item, pipeline.hear_and_understand(item.path), None
-    except ModelUnavailableError:
-        raise
-    except Voice2ImgError as exc:
-        return item, None, exc
-
-
 def hear_many(pipeline, items: list[Item]) -> list:
-    """hear_one for several items, decoded together where the backend can."""
+    """(item, heard Result or None, error or None) per item, decoded together where the backend can.
+    A model that cannot load raises: it stops the batch."""
     outcomes = pipeline.hear_and_understand_many([item.path for item in items])
     return [(item, None, o) if isinstance(o, Voice2ImgError) else (item, o, None) for item, o in zip(items, outcomes)]
 
@@ -86,7 +77,7 @@ def run_locally(items: list[Item], out: Path, pipeline, manifest, summary: Summa
     try:
         if not overlap:
             for item in items:
-                finish_one(pipeline, item, *hear_one(pipeline, item)[1:], out, manifest, summary, report)
+                finish_one(pipeline, *hear_many(pipeline, [item])[0], out, manifest, summary, report)
                 bar.update(1)
             return
         heard: queue.Queue = queue.Queue(maxsize=HEAR_BATCH)  # bounded: hearing runs at most a batch ahead

@@ -120,8 +120,11 @@ def test_killed_at_a_random_moment_and_resumed_every_file_is_done_exactly_once(t
                                start_new_session=True)
     deadline = time.time() + 300
     while time.time() < deadline and process.poll() is None:  # wait for the first finished item
-        if (out / "voice2img-manifest.sqlite").exists() and manifest(out):
-            break
+        try:
+            if (out / "voice2img-manifest.sqlite").exists() and manifest(out):
+                break
+        except sqlite3.OperationalError:  # the run is still creating its table
+            pass
         time.sleep(0.05)
     time.sleep(random.uniform(0.0, 1.5))  # then kill at a random point of the run
     os.killpg(process.pid, signal.SIGKILL)

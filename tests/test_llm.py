@@ -140,3 +140,12 @@ def test_silence_never_reaches_the_endpoint(server):
 def test_negatives_the_speaker_never_said_are_dropped(server):
     server.answer('{"prompt": "a blue car on a beach", "negative_prompt": "people, blurry, watermark"}')
     assert rewriter(server).rewrite("A blue car on a beach, without people.").negative_prompt == "people"
+
+
+def test_follow_ups_are_applied_by_the_rules_not_sent_to_the_endpoint(server):
+    server.answer('{"prompt": "blue", "negative_prompt": ""}')
+    llm = rewriter(server)
+    first = llm.rewrite("A red car on a beach.")
+    assert first.prompt.startswith("a red car")  # (the endpoint's reply was unusable: different subject)
+    request = llm.rewrite("Make it blue.", first)
+    assert request.prompt == "a blue car on a beach" and len(server.requests) == 1

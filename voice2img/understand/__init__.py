@@ -44,6 +44,7 @@ class ImageRequest:
     removed: tuple[Removal, ...] = ()
     transcript: str = ""
     notes: tuple[str, ...] = ()  # things the speaker should know (a prompt too long, a setting ignored)
+    action: str = "draw"  # "draw"; "again" (same request, new seed); "undo" (the caller goes back one request)
 
     @property
     def empty(self) -> bool:
@@ -51,7 +52,8 @@ class ImageRequest:
 
     def as_dict(self) -> dict:
         return {"prompt": self.prompt, "negative_prompt": self.negative_prompt, "settings": self.settings.as_dict(),
-                "removed": [{"text": r.text, "reason": r.reason} for r in self.removed], "notes": list(self.notes)}
+                "removed": [{"text": r.text, "reason": r.reason} for r in self.removed], "notes": list(self.notes),
+                "action": self.action}
 
 
 class Rewriter(Protocol):

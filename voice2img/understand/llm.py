@@ -61,6 +61,8 @@ class LLMRewriter:
         rules = self.fallback.rewrite(transcript, previous)
         if rules.empty:  # nothing was said: never ask a model to invent something
             return rules
+        if previous is not None and rules.as_dict() != self.fallback.rewrite(transcript).as_dict():
+            return rules  # a follow-up ("make it blue", "undo") that the rules applied to the previous request
         try:
             prompt, negative = self._parse(self._ask(transcript))
             self._check(prompt, transcript, rules)

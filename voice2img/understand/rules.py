@@ -95,7 +95,7 @@ SEED = re.compile(r"(?:,\s*)?\b(?:with\s+|using\s+|and\s+|on\s+)?(?:the\s+|a\s+)
                   + NUMBER + r")\b", I)
 COUNT = re.compile(r"\b(?P<n>" + NUMBER + r"|a couple of|a couple|a few|several)\s+(?:different\s+|more\s+|new\s+)?"
                    r"(?:images|pictures|pics|versions|variations|variants|options|takes|copies|renders|renderings|drafts|shots|ones)\b(?:\s+of\b)?", I)
-ASPECTS = {"landscape": "3:2", "horizontal": "3:2", "wide": "16:9", "widescreen": "16:9", "wide screen": "16:9",
+ASPECTS = {"landscape": "3:2", "horizontal": "3:2", "wide": "16:9", "wider": "16:9", "taller": "9:16", "widescreen": "16:9", "wide screen": "16:9",
            "panoramic": "2:1", "panorama": "2:1", "portrait": "2:3", "vertical": "2:3",
            "tall": "9:16", "square": "1:1"}
 _ASPECT = r"(?P<aspect>" + "|".join(sorted(ASPECTS, key=len, reverse=True)) + r")"
@@ -110,7 +110,7 @@ ASPECT_PATTERNS = [
 _NEG_TRIGGER = (r"(?:(?:but\s+|and\s+)?(?:please\s+)?(?:don't|do not|dont|doesn't|does not|shouldn't|should not|i don't want|we don't want|no need for)"
                 r"(?:\s+(?:include|add|show|put|draw|want|have|make|use|contain|feature|need|give it|put in))?(?:\s+(?:any|a|an|the|some))?"
                 r"|no more|nothing like|minus|except(?:\s+for)?|excluding|leave out|avoid(?:\s+any)?|no|not(?:\s+any)?)")
-NEGATIVE_ANYWHERE = re.compile(r"(?:,\s*|\s+)(?:(?:but|and)\s+)?(?:without(?:\s+any)?|with\s+no|with\s+zero|free of|devoid of)\s+", I)
+NEGATIVE_ANYWHERE = re.compile(r"(?:^|,\s*|\s+)(?:(?:but|and)\s+)?(?:without(?:\s+any)?|with\s+no|with\s+zero|free of|devoid of)\s+", I)
 NEGATIVE_CLAUSE = re.compile(r"(?:^|(?<=[,.;:!?])\s*|\s+(?:and|but|also|plus|with)\s+)" + _NEG_TRIGGER + r"\s+", I)
 NEGATIVE_STOP = re.compile(r"\s*[,.;:!?]|\s+but\s+|\s+(?:and|or)\s+(?=(?:without|with no|no|not|don't|do not)\b)"
                            r"|\s+(?=(?:on|in|at|under|near|behind|beside|next to|inside|over|above|below|during|while|that|which|who)\s+(?!it\b|them\b|there\b|the (?:picture|image|photo|scene|background|foreground|shot|frame)\b))", I)
@@ -160,6 +160,26 @@ class RulesRewriter:
         ]
 
     def rewrite(self, transcript: str, previous: ImageRequest | None = None) -> ImageRequest:
+        """The request ``transcript`` asks for; with ``previous``, a follow-up such as "make it
+        blue" or "undo" changes that request instead (see :mod:`.refine`)."""
+        fresh = self._rewrite(transcript)
+        if previous is None or previous.empty:
+            return fresh
+        from .refine import refine
+
+        said = _finish(self._settle_light(transcript))
+        return refine(previous, said, fresh) or fresh
+
+    def _settle_light(self, transcript: str) -> str:
+        """The transcript without fillers, politeness and closings, for reading follow-ups."""
+        work = _Work()
+        text = work.cut(FILLERS, _normalize(transcript), "filler")
+        text = _tidy(work.cut(POLITE, text, "politeness", " "))
+        for pattern in CLOSINGS:
+            text = _tidy(work.cut(pattern, text, "closing", ""))
+        return text
+
+    def _rewrite(self, transcript: str) -> ImageRequest:
         work = _Work()
         text = _normalize(transcript)
         if _words(text) in HALLUCINATIONS:

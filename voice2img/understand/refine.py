@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from . import ImageRequest, Removal
+from . import ImageRequest
 
 I = re.IGNORECASE
 _LEAD = r"^(?:(?:and|also|now|then|please|can you|could you|okay|ok|so)\s+)*"

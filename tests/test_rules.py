@@ -70,6 +70,9 @@ CASES = [
     ("Umm, how about, uh, a cup of tea next to a book?", "a cup of tea next to a book", "", {}),
     ("What I want is a red sports car.", "a red sports car", "", {}),
     ("Create an image showing a cat sitting on a windowsill.", "a cat sitting on a windowsill", "", {}),
+    ("Yeah so I'm thinking maybe like a big old oak tree in autumn, you know, with leaves falling.",
+     "a big old oak tree in autumn, with leaves falling", "", {}),
+    ("Hmm, let me think. A bowl of fruit on a table. Yeah, that's it.", "a bowl of fruit on a table", "", {}),
     # negatives by voice
     ("A beach without people.", "a beach", "people", {}),
     ("A city street, no cars.", "a city street", "cars", {}),
@@ -81,6 +84,9 @@ CASES = [
     ("A desert without any cactus, with a camel.", "a desert, with a camel", "cactus", {}),
     ("Draw a park, and please don't add any people in it.", "a park", "people", {}),
     ("A portrait of a woman, no glasses, no jewelry.", "a portrait of a woman", "glasses, jewelry", {}),
+    ("Please create an image of a bustling market in Marrakech, and make sure there are no tourists.",
+     "a bustling market in Marrakech", "tourists", {}),
+    ("Um, okay, I want a logo, uh, for a coffee shop, no text though.", "a logo, for a coffee shop", "text", {}),
     # settings by voice
     ("A mountain lake, wide.", "a mountain lake", "", {"aspect": "16:9"}),
     ("A castle in landscape format.", "a castle", "", {"aspect": "3:2"}),

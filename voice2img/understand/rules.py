@@ -42,6 +42,8 @@ VERBAL_FILLERS = [
     (re.compile(r"(?:^|(?<=[,.;!?]))\s*(?:like|basically|literally|kind of|sort of)\s*,\s*", I), "filler"),
     (re.compile(r",\s*(?:like|basically|literally)\s*(?=,)", I), "filler"),
     (re.compile(r"^\s*(?:i mean|you see|look|listen|right|yeah|yes|hey|hi|hello|alright|all right|ok|okay|now|well|so|then)\s*[,.!?]\s*", I), "filler"),
+    (re.compile(r"(?:^|(?<=[,.;!?]))\s*(?:let me think|let me see|let's see|how do i put (?:it|this)|what else)\s*[,.;!?]\s*", I), "filler"),
+    (re.compile(r"^\s*like\s+(?=(?:a|an|the|some)\b)", I), "filler"),
     (re.compile(r",?\s*\b(?:i guess|i think|i suppose|or something(?: like that)?|or whatever|you know what i mean|"
                 r"if that makes sense|if you know what i mean|kind of thing)\b(?=\s*(?:[,.;:!?]|$))", I), "filler"),
     (re.compile(r"^\s*(?:(?:hey|hi|hello)\s+there|okay|ok|alright|all right|hey|hi|hello|yeah|now)\s*[,.!]?\s+(?=\S)", I), "filler"),
@@ -61,7 +63,8 @@ WRAPPERS = [
     re.compile(r"^(?:i|we)(?:'d|\s+would|\s+really)?\s+(?:want|like|love|need|wanna|prefer)(?:\s+to\s+(?:see|have|get|make|create|draw|generate|look at))?"
                r"(?:\s+(?:you\s+)?to\s+" + _VERB + r"(?:\s+(?:me|us))?)?\b\s*", I),
     re.compile(r"^(?:let's|let us|let me)\s+(?:see|have|get|make|draw|create|generate|try|do|imagine|picture)\b\s*", I),
-    re.compile(r"^(?:i'm|i am|we're|we are)\s+(?:thinking of|imagining|picturing|looking for|after)\b\s*", I),
+    re.compile(r"^(?:i'm|i am|we're|we are)\s+(?:thinking(?:\s+(?:of|about))?|imagining|picturing|looking for|after)\b\s*,?\s*"
+               r"(?:(?:maybe|perhaps)\s+)?(?:like\s+)?(?=\S)", I),
     re.compile(r"^(?:how about|what about|maybe|perhaps|try|next up|next)\s*,?\s+(?=\S)", I),
     re.compile(r"^what\s+(?:i|we)(?:'d|\s+would)?\s+(?:want|like|need|love)(?:\s+to\s+see)?\s+is\s+(?=\S)", I),
     re.compile(r"^(?:make it|make them|make this|it's|it is|it should be|this time)\s+(?=" + _DET + r"\b)", I),
@@ -75,7 +78,7 @@ _STRONG_CLOSING = (r"thank you(?:\s+(?:very|so)\s+much)?|thanks(?:\s+(?:a lot|so
                    r"that'd be (?:great|nice|awesome)|if you can|if you could|if possible|for me|for us")
 CLOSINGS = [
     re.compile(r"[\s,.!?]*\b(?:" + _STRONG_CLOSING + r")[\s.!?,]*$", I),
-    re.compile(r"[,.!?]+\s*(?:done|okay|ok|bye|over|go|great|perfect|thanks again)[\s.!?,]*$", I),
+    re.compile(r"[,.!?]+\s*(?:done|okay|ok|bye|over|go|great|perfect|thanks again|yeah|yes|yep|right)[\s.!?,]*$", I),
 ]
 RESTART = re.compile(r"^.*\b(?:scratch that|start over|start again|never\s?mind|forget (?:that|it|all that)|let me start (?:over|again)|"
                      r"let me rephrase|cancel that|ignore that|delete that)\b[\s,.!?;:]*", I | re.S)
@@ -109,13 +112,14 @@ ASPECT_PATTERNS = [
 ]
 _NEG_TRIGGER = (r"(?:(?:but\s+|and\s+)?(?:please\s+)?(?:don't|do not|dont|doesn't|does not|shouldn't|should not|i don't want|we don't want|no need for)"
                 r"(?:\s+(?:include|add|show|put|draw|want|have|make|use|contain|feature|need|give it|put in))?(?:\s+(?:any|a|an|the|some))?"
+                r"|(?:make sure\s+|be sure\s+)?(?:that\s+)?there(?:'s|\s+is|\s+are|\s+should be|\s+will be)\s+(?:no|not any)"
                 r"|no more|nothing like|minus|except(?:\s+for)?|excluding|leave out|avoid(?:\s+any)?|no|not(?:\s+any)?)")
 NEGATIVE_ANYWHERE = re.compile(r"(?:^|,\s*|\s+)(?:(?:but|and)\s+)?(?:without(?:\s+any)?|with\s+no|with\s+zero|free of|devoid of)\s+", I)
 NEGATIVE_CLAUSE = re.compile(r"(?:^|(?<=[,.;:!?])\s*|\s+(?:and|but|also|plus|with)\s+)" + _NEG_TRIGGER + r"\s+", I)
 NEGATIVE_STOP = re.compile(r"\s*[,.;:!?]|\s+but\s+|\s+(?:and|or)\s+(?=(?:without|with no|no|not|don't|do not)\b)"
                            r"|\s+(?=(?:on|in|at|under|near|behind|beside|next to|inside|over|above|below|during|while|that|which|who)\s+(?!it\b|them\b|there\b|the (?:picture|image|photo|scene|background|foreground|shot|frame)\b))", I)
 NEGATIVE_TAIL = re.compile(r"\s+(?:in it|in them|in there|on it|on them|on there|in the (?:picture|image|photo|scene|background|foreground|shot|frame)|"
-                           r"at all|anywhere|around|visible|present|whatsoever|please)$", I)
+                           r"at all|anywhere|around|visible|present|whatsoever|please|though|either|thanks|thank you)$", I)
 _NEG_DET = re.compile(r"^(?:any|a|an|the|some|more|other|of|all)\s+", I)
 _POSITIVE_START = re.compile(r"^(?:a|an|the|one|two|three|four|five|his|her|my|their|our|\d+)\b", I)
 _DANGLING = re.compile(r"(?:^|\s)(?:and|but|with|or|so|then|also|plus|of|in|on|at|to|for|from|by|as|while|just)$", I)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import queue
 import threading
+from dataclasses import replace
 from pathlib import Path
 
 from ..errors import ModelUnavailableError, NoSpeechError, Voice2ImgError
@@ -29,30 +30,29 @@ def hear_many(pipeline, items: list[Item]) -> list:
 
 def finish_one(pipeline, item: Item, heard, error, out: Path, manifest, summary: Summary, report, draw=None) -> None:
     """Draw (unless hearing failed), keep, and record one item in the manifest."""
-    if error is not None:
-        status = NO_SPEECH if isinstance(error, NoSpeechError) else FAILED
-        manifest.record(item.key, item.sha256, status, reason=str(error))
+
+    def failed(message: str, status: str = FAILED, **heard_fields) -> None:
+        manifest.record(item.key, item.sha256, status, reason=message, **heard_fields)
         if status == NO_SPEECH:
             summary.no_speech += 1
         else:
             summary.failed += 1
-            summary.failures.append(str(error))
+            summary.failures.append(message)
         if report:
-            report(str(error))
+            report(message)
+
+    if error is not None:
+        failed(str(error), NO_SPEECH if isinstance(error, NoSpeechError) else FAILED)
         return
     request = with_seed(heard.request, item, pipeline.drawing.seed)
     try:
-        result = draw(heard, request) if draw else pipeline.run(item.path, heard=_with_request(heard, request))
+        result = draw(heard, request) if draw else pipeline.run(item.path, heard=replace(heard, request=request))
         result = pipeline.keep(result, out, stem=item.stem, overwrite=True)
     except ModelUnavailableError:
         raise
     except Voice2ImgError as exc:
-        manifest.record(item.key, item.sha256, FAILED, reason=f"{item.path}: {exc}", transcript=heard.transcript.text,
-                        prompt=request.prompt, negative_prompt=request.negative_prompt)
-        summary.failed += 1
-        summary.failures.append(str(exc))
-        if report:
-            report(f"{item.path}: {exc}")
+        failed(f"{item.path}: {exc}", transcript=heard.transcript.text, prompt=request.prompt,
+               negative_prompt=request.negative_prompt)
         return
     manifest.record(item.key, item.sha256, DONE, transcript=result.transcript.text, prompt=result.request.prompt,
                     negative_prompt=result.request.negative_prompt, settings=result.request.settings.as_dict(),
@@ -60,12 +60,6 @@ def finish_one(pipeline, item: Item, heard, error, out: Path, manifest, summary:
                     outputs=[p.relative_to(out).as_posix() for p in result.png_paths + result.json_paths],
                     timings={k: round(v, 4) for k, v in result.timings.items()})
     summary.done += 1
-
-
-def _with_request(heard, request):
-    from dataclasses import replace
-
-    return replace(heard, request=request)
 
 
 def run_locally(items: list[Item], out: Path, pipeline, manifest, summary: Summary, *, overlap: bool = True,

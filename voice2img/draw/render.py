@@ -211,6 +211,18 @@ def _hub_reachable(timeout: float = 3.0) -> bool:
         return False
 
 
+def _from_cache_or_hub(from_pretrained, ref: str, **kwargs):
+    """A hub id already in the cache loads without touching the network; otherwise download it,
+    failing in seconds (OSError) when the hub cannot be reached."""
+    try:
+        return from_pretrained(ref, local_files_only=True, **kwargs)
+    except (OSError, ValueError):
+        pass
+    if not _hub_reachable():
+        raise OSError("the model hub cannot be reached")
+    return from_pretrained(ref, **kwargs)
+
+
 def _load_tiny_vae(vae: str, profile: ModelProfile, dtype):
     """A TAESD-compatible AutoencoderTiny: decodes in a fraction of the full VAE's time (see README)."""
     from diffusers import AutoencoderTiny
@@ -219,12 +231,7 @@ def _load_tiny_vae(vae: str, profile: ModelProfile, dtype):
     try:
         if os.path.isdir(ref):
             return AutoencoderTiny.from_pretrained(ref, dtype=dtype)
-        try:
-            return AutoencoderTiny.from_pretrained(ref, dtype=dtype, local_files_only=True)
-        except (OSError, ValueError):
-            if not _hub_reachable():
-                raise OSError("the model hub cannot be reached") from None
-            return AutoencoderTiny.from_pretrained(ref, dtype=dtype)
+        return _from_cache_or_hub(AutoencoderTiny.from_pretrained, ref, dtype=dtype)
     except (OSError, ValueError) as exc:
         raise ModelUnavailableError(
             f"tiny autoencoder {ref!r} could not be loaded ({type(exc).__name__}); connect to the network once, "
@@ -249,13 +256,7 @@ def _load_pipeline(model: str, profile: ModelProfile, dtype):
             if not os.path.isfile(os.path.join(model, "model_index.json")):
                 raise Voice2ImgError(f"image model {model}: not a diffusers pipeline folder (no model_index.json)")
             return AutoPipelineForText2Image.from_pretrained(model, dtype=dtype)
-        try:  # a hub id already in the cache loads without touching the network
-            return AutoPipelineForText2Image.from_pretrained(model, dtype=dtype, local_files_only=True)
-        except (OSError, ValueError):
-            pass
-        if not _hub_reachable():
-            raise OSError("the model hub cannot be reached")
-        return AutoPipelineForText2Image.from_pretrained(model, dtype=dtype)
+        return _from_cache_or_hub(AutoPipelineForText2Image.from_pretrained, model, dtype=dtype)
     except Voice2ImgError:
         raise
     except (OSError, ValueError, EnvironmentError) as exc:

@@ -105,3 +105,20 @@ def test_unusable_files_stop_with_one_line_naming_the_file(tmp_path, kind):
     assert message.startswith(str(path)), message
     assert "\n" not in message
     assert any(part in message for part in why.split("|")), message
+
+
+def test_a_browsers_streamed_wav_chunk_decodes():
+    """Chrome's recorder (the web UI's microphone) sizes its WAV header for a 4 GiB stream; that
+    is a streaming placeholder, not a truncated file."""
+    chunk = Path(__file__).parent / "corpus" / "audio" / "browser-stream-chunk.wav"
+    audio = load_audio(chunk)
+    assert 0.4 < audio.duration < 0.6
+
+
+def test_an_ogg_file_cut_mid_stream_is_truncated(tmp_path):
+    data = (SAMPLES / "cabin.ogg").read_bytes()
+    cut = tmp_path / "cut.ogg"
+    cut.write_bytes(data[: len(data) // 2])
+    with pytest.raises(Voice2ImgError, match="truncated"):
+        load_audio(cut)
+    assert load_audio(SAMPLES / "cabin.ogg").duration > 2  # the whole file is fine

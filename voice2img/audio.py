@@ -15,6 +15,8 @@ import numpy as np
 from .errors import Voice2ImgError
 
 SAMPLE_RATE = 16_000
+MAX_SECONDS = 600.0  # the longest recording taken by default: a spoken request is seconds long
+DECODE_TIMEOUT_S = 120.0  # a file that takes longer than this to decode is given up on
 
 # A decoded stream this much shorter than its container says is treated as truncated.
 _TRUNCATION_TOLERANCE = 0.9
@@ -52,12 +54,14 @@ class Audio:
         return cls(np.ascontiguousarray(data, dtype=np.float32), source=source, channels=channels)
 
 
-def load_audio(path: str | os.PathLike, channel: int | None = None) -> Audio:
+def load_audio(path: str | os.PathLike, channel: int | None = None, max_seconds: float | None = MAX_SECONDS) -> Audio:
     """Decode ``path`` to 16 kHz mono float32.
 
     Stereo is mixed to mono unless ``channel`` (0-based) picks one channel: mixing two
     speakers, one per channel, garbles both. Raises :class:`Voice2ImgError` naming the file
-    when it is missing, empty, not audio, truncated or unreadable.
+    when it is missing, empty, not audio, truncated, unreadable, or longer than ``max_seconds``
+    (checked before decoding when the file declares its length, and while decoding when it
+    does not, so a two-hour file costs no more memory than the limit).
     """
     import av  # PyAV: imported here so `import voice2img` stays light
 
@@ -83,27 +87,45 @@ def load_audio(path: str | os.PathLike, channel: int | None = None) -> Audio:
                 f"{name}: channel {channel} asked for, but the file has {channels} channel(s) (0-based)"
             )
         expected = _declared_duration(container, stream)
+        if max_seconds is not None and expected is not None and expected > max_seconds:
+            raise Voice2ImgError(f"{name}: the recording is {expected:.0f} s long; the limit is {max_seconds:.0f} s "
+                                 "(--max-audio-seconds)")
         try:
-            samples = _decode(container, stream, channels, channel)
+            samples = _decode(container, stream, channels, channel, max_seconds)
         except av.error.FFmpegError as exc:
             raise Voice2ImgError(f"{name}: the audio could not be decoded ({_reason(exc)})") from None
+        except _TooLong as exc:
+            raise Voice2ImgError(f"{name}: {exc}") from None
 
     if samples.size == 0:
         raise Voice2ImgError(f"{name}: no audio could be decoded (empty or truncated file)")
     missing = _wav_bytes_missing(name)
     if missing:
         raise Voice2ImgError(f"{name}: the file is truncated (its WAV header promises {missing} more bytes)")
+    if _ogg_cut_short(name):
+        raise Voice2ImgError(f"{name}: the file is truncated (its Ogg stream stops before its last page)")
     decoded = samples.size / SAMPLE_RATE
+    if max_seconds is not None and decoded > max_seconds:
+        raise Voice2ImgError(f"{name}: the recording is longer than the limit of {max_seconds:.0f} s (--max-audio-seconds)")
     if expected and expected > 0.5 and decoded < expected * _TRUNCATION_TOLERANCE:
         raise Voice2ImgError(
             f"{name}: the file is truncated ({decoded:.1f} s decoded of {expected:.1f} s declared)"
         )
     if not np.isfinite(samples).all():
         raise Voice2ImgError(f"{name}: the audio holds NaN or infinite samples")
+    offset = float(samples.mean())
+    if abs(offset) > 1e-3:  # a DC offset (a cheap microphone, a bad converter) shifts every sample
+        samples -= offset
     return Audio(samples, source=name, channels=channels, channel=channel)
 
 
-def _decode(container, stream, channels: int, channel: int | None) -> np.ndarray:
+class _TooLong(Exception):
+    pass
+
+
+def _decode(container, stream, channels: int, channel: int | None, max_seconds: float | None = None) -> np.ndarray:
+    import time
+
     import av
 
     # Resample in the source layout and mix here: FFmpeg's own downmix scales each channel by
@@ -117,9 +139,15 @@ def _decode(container, stream, channels: int, channel: int | None) -> np.ndarray
             planes = out.to_ndarray()  # planar float: (channels, n)
             chunks.append(planes.mean(axis=0) if channel is None else planes[min(channel, len(planes) - 1)])
 
+    limit = None if max_seconds is None else int(max_seconds * SAMPLE_RATE)
+    started = time.monotonic()
     for frame in container.decode(stream):
         frame.pts = None  # let the resampler keep its own clock; broken timestamps are common
         take(resampler.resample(frame))
+        if limit is not None and len(chunks) % 64 == 0 and sum(map(len, chunks)) > limit:
+            raise _TooLong(f"the recording is longer than the limit of {max_seconds:.0f} s (--max-audio-seconds)")
+        if time.monotonic() - started > DECODE_TIMEOUT_S:
+            raise _TooLong(f"decoding took over {DECODE_TIMEOUT_S:.0f} s; the file is damaged or far too long")
     take(resampler.resample(None))  # flush
     if not chunks:
         return np.zeros(0, dtype=np.float32)
@@ -134,11 +162,34 @@ def _declared_duration(container, stream) -> float | None:
     return None
 
 
+def _ogg_cut_short(name: str) -> bool:
+    """True for an Ogg file whose last page is not marked end-of-stream, or is cut off.
+
+    Ogg declares no total length, so FFmpeg takes a cut-off file's length from its last page.
+    """
+    size = os.path.getsize(name)
+    with open(name, "rb") as fp:
+        if fp.read(4) != b"OggS":
+            return False
+        fp.seek(max(0, size - 65536))
+        tail = fp.read()
+    at = tail.rfind(b"OggS")
+    if at < 0 or len(tail) - at < 27:
+        return True
+    flags, segments = tail[at + 5], tail[at + 26]
+    if len(tail) - at < 27 + segments:
+        return True
+    body = sum(tail[at + 27: at + 27 + segments])
+    complete = at + 27 + segments + body <= len(tail)
+    return not (complete and flags & 0x04)
+
+
 def _wav_bytes_missing(name: str) -> int:
     """How many bytes short of its header's data size a RIFF/WAVE file is (0 if complete).
 
     FFmpeg estimates a WAV's duration from the file size, so a cut-off WAV looks whole to it.
-    Writers that stream leave the size at 0 or 0xFFFFFFFF; those say nothing and pass.
+    Writers that stream leave the size at 0 or 0xFFFFFFFF, or make the sizes add up to the
+    largest RIFF file (browsers' recorders do); those say nothing and pass.
     """
     import struct
 
@@ -152,7 +203,7 @@ def _wav_bytes_missing(name: str) -> int:
             fp.seek(offset)
             chunk, length = struct.unpack("<4sI", fp.read(8))
             if chunk == b"data":
-                if length in (0, 0xFFFFFFFF):
+                if length in (0, 0xFFFFFFFF) or offset + 8 + length >= 0xFFFFFFFF - 8:
                     return 0
                 return max(0, offset + 8 + length - size)
             offset += 8 + length + (length & 1)

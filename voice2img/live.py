@@ -29,11 +29,12 @@ class LiveOptions:
     min_speech_ms: int = 200  # shorter bursts (a cough, a click) are not an utterance
     preroll_ms: int = 300  # audio kept from before speech started, so first syllables are not clipped
     max_utterance_s: float = 25.0  # an utterance this long is ended even without a pause
+    partial_every_ms: int = 0  # while someone speaks, hear what they said so far this often (0: never)
 
 
 @dataclass(frozen=True, eq=False)
 class LiveEvent:
-    kind: str  # "speech" (speech started), "final" (an utterance heard and understood), "no speech"
+    kind: str  # "speech" (speech started), "partial" (text so far), "final" (an utterance heard and understood), "no speech"
     at: float  # seconds of stream audio when the event happened
     result: object | None = None  # pipeline.Result for "final"
     message: str = ""
@@ -47,6 +48,7 @@ class _Utterance:
     audio: list = field(default_factory=list)
     speech_samples: int = 0
     last_speech_end: int = 0  # stream sample where speech was last heard
+    partial_at: int = 0  # frames in the utterance when the last partial transcript was made
 
 
 class LiveListener:
@@ -90,19 +92,20 @@ class LiveListener:
         context = self._history[-SAMPLE_RATE:]
         context = context[len(context) % FRAME:]
         probs = self.vad(np.concatenate([context, frames]))
-        self._history = np.concatenate([self._history, frames])[-2 * SAMPLE_RATE:]
         return np.asarray(probs).reshape(-1)[len(context) // FRAME:]
 
     def _step(self, frame: np.ndarray, prob: float) -> list[LiveEvent]:
         o = self.options
         events: list[LiveEvent] = []
         self.samples_seen += FRAME
+        # History holds the audio before this frame: the pre-roll, and the VAD's context next time.
+        history, self._history = self._history, np.concatenate([self._history, frame])[-2 * SAMPLE_RATE:]
         speech = prob >= o.threshold
         u = self._utterance
         if u is None:
             if not speech:
                 return events
-            preroll = self._history[-(FRAME + o.preroll_ms * SAMPLE_RATE // 1000):-FRAME] if len(self._history) > FRAME else []
+            preroll = history[-(o.preroll_ms * SAMPLE_RATE // 1000):] if o.preroll_ms else history[:0]
             u = self._utterance = _Utterance(start=self.samples_seen - FRAME - len(preroll), audio=[np.asarray(preroll)])
             events.append(LiveEvent("speech", self.samples_seen / SAMPLE_RATE))
         u.audio.append(frame)
@@ -112,7 +115,10 @@ class LiveListener:
             self._silence = 0
             self._speculation = None  # the person went on: what was heard so far is stale
             if (self.samples_seen - u.start) / SAMPLE_RATE >= o.max_utterance_s:
-                events += self._finish()
+                return events + self._finish()
+            if o.partial_every_ms and (len(u.audio) - u.partial_at) * FRAME * 1000 >= o.partial_every_ms * SAMPLE_RATE:
+                u.partial_at = len(u.audio)
+                events.append(self._partial(u))
             return events
         self._silence += FRAME
         silence_ms = self._silence * 1000 / SAMPLE_RATE
@@ -121,6 +127,11 @@ class LiveListener:
         if silence_ms >= o.end_silence_ms:
             events += self._finish()
         return events
+
+    def _partial(self, u: _Utterance) -> LiveEvent:
+        audio = Audio(np.concatenate(u.audio).astype(np.float32), source="microphone")
+        transcript = self.pipeline.transcribe(audio)
+        return LiveEvent("partial", self.samples_seen / SAMPLE_RATE, message="" if transcript.no_speech else transcript.text)
 
     def _hear(self, u: _Utterance):
         audio = Audio(np.concatenate(u.audio).astype(np.float32), source="microphone")

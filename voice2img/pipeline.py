@@ -6,17 +6,19 @@ Every shell (CLI, web UI, batch) calls this one object and adds only its own int
 from __future__ import annotations
 
 import os
+import threading
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
 from . import __version__
-from .audio import Audio, load_audio
+from .audio import MAX_SECONDS, Audio, load_audio
 from .draw import Drawing, DrawingOptions, Renderer
 from .draw.render import MAX_SEED
 from .errors import NoSpeechError
 from .hear import Hearer, HearingOptions, Transcript, load_hearer
+from .safety import BlockedError, Safety, SafetyOptions
 from .understand import ImageRequest, Rewriter
 
 
@@ -70,6 +72,8 @@ class Result:
                 "width": d.width, "height": d.height, "seed": d.seed, "sampler": d.sampler,
                 "device": d.device, "dtype": d.dtype, "negative_prompt": d.negative_prompt, "prompt": d.prompt,
             }
+            if d.safety is not None:
+                out["safety"] = d.safety
             out["seeds"] = [x.seed for x in self.drawings]
         if self.png_paths:
             out["image"] = str(self.png_path)
@@ -83,21 +87,39 @@ class Pipeline:
     """Hear, understand, draw and keep. Models load on first use and stay loaded."""
 
     def __init__(self, hearing: HearingOptions | None = None, drawing: DrawingOptions | None = None,
-                 rewriter: Rewriter | None = None, channel: int | None = None):
+                 rewriter: Rewriter | None = None, channel: int | None = None, safety: SafetyOptions | None = None,
+                 max_audio_seconds: float | None = MAX_SECONDS):
+        self.max_audio_seconds = max_audio_seconds
         self.hearing = hearing or HearingOptions()
+        self.safety_options = safety or SafetyOptions()
+        self.safety = Safety(self.safety_options)
         self.drawing = drawing or DrawingOptions()
         self.rewriter = rewriter or _default_rewriter()
         self.channel = channel
-        self._hearer: Hearer | None = None
+        # The hearer (and the lock that lets one thread at a time use it) can be shared with
+        # pipelines for other image models: see with_image_model.
+        self._hearing_slot: dict = {"hearer": None, "lock": threading.Lock()}
         self._renderer: Renderer | None = None
+        self._draw_lock = threading.Lock()  # a diffusers pipeline is not safe to call from two threads
         self._taken: set[str] = set()  # output names used by this pipeline, so none collide
+
+    def with_image_model(self, model: str) -> "Pipeline":
+        """A pipeline drawing with another image model that shares this one's Whisper model."""
+        other = Pipeline(self.hearing, replace(self.drawing, model=model, profile=None), self.rewriter, self.channel,
+                         self.safety_options, self.max_audio_seconds)
+        other._hearing_slot = self._hearing_slot
+        return other
+
+    @property
+    def _hearer(self) -> Hearer | None:
+        return self._hearing_slot["hearer"]
 
     # -- the stages, each usable on its own -------------------------------------------------
     @property
     def hearer(self) -> Hearer:
-        if self._hearer is None:
-            self._hearer = load_hearer(self.hearing)
-        return self._hearer
+        if self._hearing_slot["hearer"] is None:
+            self._hearing_slot["hearer"] = load_hearer(self.hearing)
+        return self._hearing_slot["hearer"]
 
     @property
     def renderer(self) -> Renderer:
@@ -106,7 +128,14 @@ class Pipeline:
         return self._renderer
 
     def load_audio(self, source: str | os.PathLike | Audio) -> Audio:
-        return source if isinstance(source, Audio) else load_audio(source, channel=self.channel)
+        if isinstance(source, Audio):
+            if self.max_audio_seconds is not None and source.duration > self.max_audio_seconds:
+                from .errors import Voice2ImgError
+
+                raise Voice2ImgError(f"{source.source or 'audio'}: {source.duration:.0f} s is longer than the limit of "
+                                     f"{self.max_audio_seconds:.0f} s (--max-audio-seconds)")
+            return source
+        return load_audio(source, channel=self.channel, max_seconds=self.max_audio_seconds)
 
     def transcribe(self, source: str | os.PathLike | Audio, timings: dict | None = None) -> Transcript:
         timings = timings if timings is not None else {}
@@ -115,7 +144,7 @@ class Pipeline:
         if self._hearer is None:
             with _timed(timings, "load_asr"):
                 self.hearer
-        with _timed(timings, "hear"):
+        with _timed(timings, "hear"), self._hearing_slot["lock"]:
             return self.hearer.transcribe(audio)
 
     def understand(self, transcript: Transcript | str, previous: ImageRequest | None = None) -> ImageRequest:
@@ -124,13 +153,42 @@ class Pipeline:
 
     def draw(self, request: ImageRequest, progress: Callable[[int, int], None] | None = None,
              timings: dict | None = None) -> tuple[Drawing, ...]:
-        """Draw every image the request asks for; image i uses seed + i, as AUTOMATIC1111 does."""
+        """Draw every image the request asks for; image i uses seed + i, as AUTOMATIC1111 does.
+
+        The operator's safety settings apply: a blocklisted prompt raises BlockedError before any
+        drawing; each image is scored, and a flagged one is blurred or dropped (BlockedError when
+        none is left).
+        """
         timings = timings if timings is not None else {}
+        self.safety.check_prompt(request.prompt)
         renderer = self.renderer
         chosen = renderer.settings_for(request)  # bad settings fail before minutes of model loading
-        if renderer.pipe is None:
-            with _timed(timings, "load_image_model"):
-                renderer.load()
+        with self._draw_lock:
+            if renderer.pipe is None:
+                with _timed(timings, "load_image_model"):
+                    renderer.load()
+            drawings = self._draw_locked(request, chosen, progress, timings)
+        return self._judge(drawings, timings)
+
+    def _judge(self, drawings: tuple[Drawing, ...], timings: dict) -> tuple[Drawing, ...]:
+        check = self.safety.images
+        if check is None:
+            return drawings
+        kept, verdicts = [], []
+        with _timed(timings, "safety"):
+            for d in drawings:
+                image, verdict = check.judge(d.image)
+                verdicts.append(verdict)
+                if image is not None:
+                    kept.append(replace(d, image=image, safety=verdict.as_dict()))
+        if not kept:
+            worst = max(v.score for v in verdicts)
+            raise BlockedError(f"image withheld: the NSFW check scored it {worst:.2f} (this server's limit is "
+                               f"{check.threshold:.2f})")
+        return tuple(kept)
+
+    def _draw_locked(self, request, chosen, progress, timings) -> tuple[Drawing, ...]:
+        renderer = self.renderer
         count = request.settings.num_images or 1
         drawings = []
         with _timed(timings, "draw"):
@@ -175,7 +233,8 @@ class Pipeline:
                 with _timed(first_load, "load_asr"):
                     self.hearer
             started = time.perf_counter()
-            transcripts = self.hearer.transcribe_many(audios)
+            with self._hearing_slot["lock"]:
+                transcripts = self.hearer.transcribe_many(audios)
             share = (time.perf_counter() - started) / len(audios)  # a batch's time, split evenly
             for n, (i, transcript) in enumerate(zip(where, transcripts)):
                 t = {**timings[n], **(first_load if n == 0 else {}), "hear": share}
@@ -228,6 +287,8 @@ class Pipeline:
                 fields = {"version": __version__, "source_audio": result.source, "transcript": result.transcript.text,
                           **fields, "image_index": i, "images_in_request": len(result.drawings)}
                 fields["image_settings"] = {**fields["image_settings"], "seed": d.seed}
+                if d.safety is not None:
+                    fields["safety"] = d.safety
                 name = stem if i == 0 or not overwrite else f"{stem}-{i}"
                 png, sidecar = keep.save(d.image, out_dir, name, parameters, fields, self._taken, overwrite=overwrite)
                 pngs.append(png)

@@ -58,7 +58,8 @@ def finish_one(pipeline, item: Item, heard, error, out: Path, manifest, summary:
                     negative_prompt=result.request.negative_prompt, settings=result.request.settings.as_dict(),
                     seeds=[d.seed for d in result.drawings],
                     outputs=[p.relative_to(out).as_posix() for p in result.png_paths + result.json_paths],
-                    timings={k: round(v, 4) for k, v in result.timings.items()})
+                    timings={k: round(v, 4) for k, v in result.timings.items()},
+                    safety=[d.safety for d in result.drawings if d.safety is not None])
     summary.done += 1
 
 

@@ -37,10 +37,10 @@ class _Hear:
 
 
 class _Draw:
-    def __init__(self, drawing):
+    def __init__(self, drawing, safety):
         from ..pipeline import Pipeline
 
-        self.pipeline = Pipeline(drawing=drawing)
+        self.pipeline = Pipeline(drawing=drawing, safety=safety)
 
     def __call__(self, batch: dict) -> dict:
         out = []
@@ -92,7 +92,7 @@ def run_on_ray(items: list[Item], out: Path, pipeline, manifest, summary: Summar
                                                         "channel": pipeline.channel})
         drawn = heard.map_batches(_Draw, batch_size=1, concurrency=max(1, int(gpus)) if gpus else 1,
                                   num_cpus=0 if gpus else 1, num_gpus=1 if gpus else 0, runtime_env=threads,
-                                  fn_constructor_kwargs={"drawing": pipeline.drawing})
+                                  fn_constructor_kwargs={"drawing": pipeline.drawing, "safety": pipeline.safety_options})
         bar = tqdm(total=len(items), unit="file", disable=progress is False if progress is not None else None,
                    dynamic_ncols=True, desc="voice2img batch (ray)")
         try:

@@ -56,6 +56,7 @@ class Drawing:
     device: str
     dtype: str
     seconds: float
+    safety: dict | None = None  # the image check's verdict (voice2img.safety), when it ran
 
 
 class Renderer:
@@ -246,17 +247,20 @@ def _load_pipeline(model: str, profile: ModelProfile, dtype):
     diffusers.utils.logging.disable_progress_bar()
 
     local = os.path.exists(model)
+    # SD 1.x/2.x pipelines bring diffusers' CLIP safety checker (1.2 GB, black squares, no score);
+    # voice2img's own check (voice2img.safety) replaces it for every model family.
+    no_checker = {"safety_checker": None, "requires_safety_checker": False} if profile.name in ("sd15", "lcm") else {}
     try:
         if local and os.path.isfile(model):
             if not model.endswith((".safetensors", ".ckpt")):
                 raise Voice2ImgError(f"image model {model}: a single-file model must be .safetensors or .ckpt")
             cls = getattr(diffusers, profile.single_file_class)
-            return cls.from_single_file(model, dtype=dtype)
+            return cls.from_single_file(model, dtype=dtype, **no_checker)
         if local:
             if not os.path.isfile(os.path.join(model, "model_index.json")):
                 raise Voice2ImgError(f"image model {model}: not a diffusers pipeline folder (no model_index.json)")
-            return AutoPipelineForText2Image.from_pretrained(model, dtype=dtype)
-        return _from_cache_or_hub(AutoPipelineForText2Image.from_pretrained, model, dtype=dtype)
+            return AutoPipelineForText2Image.from_pretrained(model, dtype=dtype, **no_checker)
+        return _from_cache_or_hub(AutoPipelineForText2Image.from_pretrained, model, dtype=dtype, **no_checker)
     except Voice2ImgError:
         raise
     except (OSError, ValueError, EnvironmentError) as exc:

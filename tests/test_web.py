@@ -1,4 +1,6 @@
-"""The minimal web app, called as a program would: gradio_client against a real server on loopback."""
+"""The web app without a browser: the Studio's steps directly, and /generate called as a program
+would, through gradio_client against a real server on loopback. (tests/test_browser.py drives the
+page itself.)"""
 
 import socket
 
@@ -6,7 +8,9 @@ import pytest
 
 from conftest import SAMPLES
 from voice2img import DrawingOptions, Pipeline
+from voice2img.errors import Voice2ImgError
 from voice2img.keep import read_metadata
+from voice2img.web import Limits, Session, Studio
 
 pytestmark = pytest.mark.slow
 
@@ -17,16 +21,87 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+@pytest.fixture(scope="module")
+def studio(tiny_model_dir, tmp_path_factory):
+    pipeline = Pipeline(drawing=DrawingOptions(model=str(tiny_model_dir), steps=1, width=64, height=64))
+    return Studio(pipeline, tmp_path_factory.mktemp("studio"), limits=Limits(max_images=2))
+
+
+def draw_fields(studio, session, **edits):
+    r = session.current
+    values = dict(prompt=r.prompt, negative=r.negative_prompt, steps=1, width=64, height=64, guidance=0.0, seed=-1)
+    values.update(edits)
+    return studio.draw(session, studio.request_from_fields(session, **values))
+
+
+def test_speech_then_typed_follow_ups_then_undo(studio):
+    s = Session()
+    heard = studio.hear(s, SAMPLES / "red_fox.wav")
+    assert heard.request.prompt.startswith("a red fox")
+    first = draw_fields(studio, s)[0]
+    assert read_metadata(first.png)["voice2img"]["transcript"].lower().startswith("a red fox")
+
+    blue = studio.type(s, "make it blue").request
+    assert blue.prompt.startswith("a blue fox") and blue.settings.seed == first.seed  # same picture, recoloured
+    draw_fields(studio, s, seed=blue.settings.seed)
+    studio.type(s, "without the snow")
+    assert "snow" in s.current.negative_prompt
+    draw_fields(studio, s)
+
+    back = studio.type(s, "undo")
+    assert back.restored is not None and back.restored.request.prompt == blue.prompt
+    back = studio.type(s, "go back")
+    assert back.restored.request.prompt == first.request.prompt
+    assert studio.type(s, "undo").restored is None  # nothing before the first request
+    assert len(s.gallery) == 3  # going back deletes nothing
+
+
+def test_again_draws_a_new_seed_and_reload_restores_an_entry(studio):
+    s = Session()
+    studio.type(s, "a lighthouse at night, seed 5")
+    first = draw_fields(studio, s, seed=5)[0]
+    assert first.seed == 5
+    again = studio.type(s, "another one").request
+    assert again.action == "again"
+    second = studio.draw(s, studio.request_from_fields(s, again.prompt, "", 1, 64, 64, 0.0, 5, new_seed=True))[0]
+    assert second.seed != 5
+    entry = studio.reload(s, len(s.gallery) - 1)
+    assert entry.seed == 5 and s.current.prompt == first.request.prompt
+
+
+def test_sessions_do_not_share_history(studio):
+    a, b = Session(), Session()
+    studio.type(a, "a green apple")
+    draw_fields(studio, a)
+    assert b.gallery == [] and b.current is None
+    assert studio.type(b, "make it blue").request.prompt == "blue"  # no previous request to change
+
+
+def test_limits_and_bad_fields_are_one_line_messages(studio):
+    s = Session()
+    heard = studio.type(s, "five images of a cat")
+    assert heard.request.settings.num_images == 2 and any("at most 2" in n for n in heard.request.notes)
+    with pytest.raises(Voice2ImgError, match="prompt is empty"):
+        studio.request_from_fields(s, "  ", "", 1, 64, 64, 0, -1)
+    with pytest.raises(Voice2ImgError, match="steps must be between"):
+        studio.request_from_fields(s, "a cat", "", 1000, 64, 64, 0, -1)
+    with pytest.raises(Voice2ImgError, match="whole number"):
+        studio.request_from_fields(s, "a cat", "", 1, 64.5, 64, 0, -1)
+    with pytest.raises(Voice2ImgError, match="type what you want"):
+        studio.type(s, "   ")
+    with pytest.raises(Voice2ImgError, match="not offered"):
+        studio.pipeline_for("someone/else")
+
+
 def test_generate_over_http_returns_transcript_prompt_and_image(tiny_model_dir, tmp_path):
     from gradio_client import Client, handle_file
 
-    from voice2img.web import build_app
+    from voice2img.web import build_app, launch
 
     pipeline = Pipeline(drawing=DrawingOptions(model=str(tiny_model_dir), steps=1, width=64, height=64, seed=3))
     app = build_app(pipeline, out_dir=str(tmp_path))
-    app.queue(default_concurrency_limit=1)
     port = free_port()
-    app.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
+    launch(app, "127.0.0.1", port, block=False, quiet=True)
     try:
         client = Client(f"http://127.0.0.1:{port}/", verbose=False)
         heard, prompt, image, status = client.predict(handle_file(str(SAMPLES / "red_fox.wav")), api_name="/generate")
@@ -34,5 +109,19 @@ def test_generate_over_http_returns_transcript_prompt_and_image(tiny_model_dir, 
         assert status.startswith("Done: seed 3")
         assert read_metadata(image)["a1111"]["prompt"] == prompt  # the served PNG keeps its metadata
         assert len(list(tmp_path.glob("*.png"))) == 1
+        # Not speech: a message, no traceback, no image.
+        noise = tmp_path / "noise.txt"
+        noise.write_text("not audio at all")
+        heard, prompt, image, status = client.predict(handle_file(str(noise)), api_name="/generate")
+        assert image is None and status.startswith("No image:") and "Traceback" not in status
     finally:
         app.close()
+
+
+def test_serve_refuses_the_network_without_a_login(capsys):
+    from voice2img.cli import main
+
+    assert main(["serve", "--host", "0.0.0.0"]) == 1
+    assert "--auth" in capsys.readouterr().err
+    assert main(["serve", "--share"]) == 1
+    assert main(["serve", "--auth", "nopassword"]) == 1

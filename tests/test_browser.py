@@ -1,0 +1,229 @@
+"""The web UI in a real browser: Debian's chromium driven by Playwright, its fake microphone fed
+a spoken WAV, the tiny offline image model behind the page.
+
+Screenshots land in ``test-artifacts/`` (or ``$VOICE2IMG_ARTIFACTS``) for a person to look at.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, SAMPLES as SAMPLES_DIR
+
+pytestmark = pytest.mark.slow
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+AXE = ROOT / "tests" / ".axe" / "node_modules" / "axe-core" / "axe.min.js"
+CONVERSATION = ROOT / "tests" / "data" / "conversation.wav"
+ARTIFACTS = Path(os.environ.get("VOICE2IMG_ARTIFACTS", ROOT / "test-artifacts"))
+WAIT = 60_000  # ms; the first hearing loads Whisper
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tiny_model_dir, tmp_path_factory):
+    from voice2img import DrawingOptions, Pipeline
+    from voice2img.web import build_app, launch
+
+    out = tmp_path_factory.mktemp("web-out")
+    pipeline = Pipeline(drawing=DrawingOptions(model=str(tiny_model_dir), steps=2, width=64, height=64))
+    app = build_app(pipeline, out_dir=str(out))
+    port = free_port()
+    launch(app, "127.0.0.1", port, block=False, quiet=True)
+    yield f"http://127.0.0.1:{port}/", out
+    app.close()
+
+
+def chromium(playwright, microphone: Path | None = None):
+    assert Path(CHROMIUM).exists(), "Debian's chromium is needed (.ci/run installs it)"
+    args = ["--disable-background-networking", "--disable-component-update", "--no-first-run",
+            "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream"]
+    if microphone is not None:
+        args.append(f"--use-file-for-fake-audio-capture={microphone}%noloop")
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=args)
+
+
+@pytest.fixture
+def page_with(server):
+    """Opens the app in a fresh browser whose microphone plays the given WAV."""
+    from playwright.sync_api import sync_playwright
+
+    url, _ = server
+    with sync_playwright() as p:
+        browsers = []
+
+        def open_page(microphone: Path | None = None):
+            browser = chromium(p, microphone)
+            browsers.append(browser)
+            page = browser.new_page(viewport={"width": 1280, "height": 1000})
+            page.goto(url)
+            page.locator("#status[aria-live=polite]").wait_for(timeout=WAIT)
+            return page
+
+        yield open_page
+        for b in browsers:
+            b.close()
+
+
+def status(page) -> str:
+    return page.locator("#status").inner_text()
+
+
+def wait_status(page, pattern: str, timeout: int = WAIT) -> str:
+    page.wait_for_function("p => new RegExp(p).test(document.querySelector('#status').innerText)", arg=pattern,
+                           timeout=timeout)
+    return status(page)
+
+
+def field(page, elem_id: str) -> str:
+    return page.locator(f"#{elem_id} textarea, #{elem_id} input").first.input_value()
+
+
+def gallery_size(page) -> int:
+    return page.locator("#history img").count()
+
+
+def wait_gallery(page, n: int) -> None:
+    page.wait_for_function("n => document.querySelectorAll('#history img').length >= n", arg=n, timeout=WAIT)
+
+
+def image_alt(page) -> str:
+    return page.locator("#image img").first.get_attribute("alt") or ""
+
+
+def shot(page, name: str) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / name), full_page=True)
+
+
+def test_speaking_draws_refines_and_goes_back_hands_free(page_with, server):
+    """One click on Record; then only speech: a request, "make it blue", "go back"."""
+    page = page_with(CONVERSATION)
+    page.locator("#mic").get_by_role("button", name="Record").click()
+    wait_status(page, "^Done")
+    wait_gallery(page, 1)
+    assert "fox" in field(page, "heard").lower()
+    first = field(page, "prompt")
+    assert "red fox" in first
+    assert image_alt(page) == first  # the image's alt text is its prompt
+
+    # "Make it blue": the same request, recoloured, drawn again with no click.
+    page.wait_for_function("() => document.querySelectorAll('#history img').length >= 2", timeout=WAIT)
+    wait_status(page, "^Done")
+    blue = field(page, "prompt")
+    assert "blue fox" in blue and "red" not in blue
+    # "Go back": the previous request returns; nothing is deleted from the history.
+    page.wait_for_function("p => document.querySelector('#prompt textarea').value === p", arg=first, timeout=WAIT)
+    wait_status(page, "^Went back to")
+    assert gallery_size(page) == 2
+    shot(page, "hands-free.png")
+    saved = sorted(server[1].glob("*.png"))
+    assert len(saved) >= 2
+
+
+def test_keyboard_alone_types_refines_undoes_and_reloads(page_with):
+    page = page_with()
+    kb = page.keyboard
+    page.locator("body").focus()
+
+    def tab_to(elem_id: str, limit: int = 60) -> int:
+        """Press Tab until focus is inside #elem_id; how many presses it took."""
+        for n in range(1, limit + 1):
+            kb.press("Tab")
+            if page.evaluate("id => !!document.activeElement.closest('#' + id)", elem_id):
+                return n
+        raise AssertionError(f"Tab never reached #{elem_id}")
+
+    tab_to("typed")
+    kb.type("a lighthouse on a rocky coast at sunset")
+    kb.press("Enter")
+    wait_status(page, "^Done")
+    wait_gallery(page, 1)
+    assert field(page, "prompt") == "a lighthouse on a rocky coast at sunset"
+
+    kb.type("make it blue")  # focus stayed in the box; a typed follow-up works as a spoken one
+    kb.press("Enter")
+    wait_gallery(page, 2)
+    wait_status(page, "^Done")
+    assert field(page, "prompt") == "a blue lighthouse on a rocky coast at sunset"
+
+    tab_to("undo")
+    kb.press("Enter")
+    wait_status(page, "^Went back to")
+    assert field(page, "prompt") == "a lighthouse on a rocky coast at sunset"
+
+    # Edit the prompt by keyboard and press Generate with Enter.
+    tab_to("prompt")
+    kb.press("End")
+    kb.type(", oil painting")
+    tab_to("generate")
+    kb.press("Enter")
+    wait_gallery(page, 3)
+    wait_status(page, "^Done")
+    assert image_alt(page) == "a lighthouse on a rocky coast at sunset, oil painting"
+
+    # The oldest image in the history, reloaded with the keyboard.
+    tab_to("history")
+    for _ in range(10):  # on to the last thumbnail: the history lists the newest first
+        if page.evaluate("() => { const b = document.querySelectorAll('#history button:has(img)');"
+                         " return document.activeElement === b[b.length - 1]; }"):
+            break
+        kb.press("Tab")
+    kb.press("Enter")
+    wait_status(page, "^Reloaded")
+    assert field(page, "prompt") == "a lighthouse on a rocky coast at sunset"
+    shot(page, "keyboard.png")
+
+
+def test_axe_finds_no_wcag_violations(page_with):
+    assert AXE.exists(), f"axe-core is needed: npm install --prefix {AXE.parents[2]} axe-core (.ci/run does)"
+    page = page_with()
+    page.locator("#typed textarea, #typed input").first.fill("a red fox in the snow")
+    page.locator("#typed textarea, #typed input").first.press("Enter")
+    wait_status(page, "^Done")
+    page.locator("#settings button").first.click()  # the settings panel open as well
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("""async () => await axe.run(document, {runOnly: {type: 'tag',
+        values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']}})""")
+    shot(page, "main-view.png")
+    problems = [f"{v['id']}: {v['help']}: {n['target']} {n.get('failureSummary', '')}"
+                for v in result["violations"] for n in v["nodes"]]
+    assert not problems, "\n".join(problems)
+    assert len(result["passes"]) > 10  # axe really ran
+
+
+def test_status_is_announced_and_errors_are_plain(page_with):
+    page = page_with()
+    page.get_by_role("button", name=re.compile("^Generate$")).click()
+    text = wait_status(page, "^Not drawn")
+    assert "prompt is empty" in text and "Traceback" not in text
+
+
+def test_review_mode_waits_for_generate_and_reads_back(page_with):
+    """Review mode: speech fills the prompt and nothing is drawn until Generate; read-back speaks."""
+    page = page_with(SAMPLES_DIR / "red_fox.wav")
+    # Record what the page asks the browser's speech synthesis to say.
+    page.evaluate("() => { window.spoken = []; window.speechSynthesis.speak = u => window.spoken.push(u.text); }")
+    page.get_by_label("Review: I press Generate").check()
+    page.get_by_label("Read back what was heard and the prompt aloud").check()
+    page.locator("#mic").get_by_role("button", name="Record").click()
+    wait_status(page, "press Generate")
+    assert "red fox" in field(page, "prompt")
+    page.wait_for_timeout(1500)
+    assert gallery_size(page) == 0  # nothing drawn yet
+    spoken = page.evaluate("() => window.spoken")
+    assert spoken and spoken[-1].startswith("Heard:") and "Prompt: a red fox" in spoken[-1]
+    page.locator("#generate").click()
+    wait_status(page, "^Done")
+    wait_gallery(page, 1)

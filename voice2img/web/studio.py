@@ -1,0 +1,264 @@
+"""What the web UI does, without the web: shared models, one person's session, and the steps
+between them (hear, understand a follow-up, draw, undo, reload from history).
+
+The Gradio page (:mod:`voice2img.web.page`) only wires these to components, so everything here
+is tested directly as well as through a real browser.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import shutil
+import tempfile
+import threading
+import uuid
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from ..errors import Voice2ImgError
+from ..pipeline import Pipeline, Result
+from ..understand import ImageRequest, RequestSettings
+
+RANDOM_SEED = -1  # what the seed box holds for "a new random seed each time"
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one request may ask of a shared server; the operator sets these (``voice2img serve``)."""
+
+    concurrency: int = 1  # images drawn at the same time (one shared model per image model)
+    max_queue: int = 16  # requests allowed to wait; more are turned away with a message
+    max_upload_mb: float = 25.0
+    max_audio_seconds: float | None = 600.0
+    max_images: int = 4  # images per request ("draw four of them")
+    max_steps: int = 100
+    max_typed_chars: int = 2000
+
+
+@dataclass
+class Entry:
+    """One image this session made, with everything needed to show or redo it."""
+
+    request: ImageRequest
+    transcript: str
+    png: str
+    seed: int
+    settings: dict  # the drawing's steps, guidance, width, height, model
+    timings: dict
+    safety: dict | None = None  # the image check's verdict
+    shown: str = ""  # the private copy the page shows and offers for download (Studio.shown)
+
+    @property
+    def caption(self) -> str:
+        return f"{self.request.prompt} (seed {self.seed})"
+
+
+@dataclass
+class Session:
+    """One browser tab's state (kept in ``gr.State``, so no session sees another's)."""
+
+    pending: ImageRequest | None = None  # understood and shown, not drawn yet
+    stack: list[Entry] = field(default_factory=list)  # the requests that undo goes back through
+    gallery: list[Entry] = field(default_factory=list)  # every image made, newest first; undo removes none
+    listener: object | None = None  # the LiveListener of this tab's microphone
+    said: int = 0  # counts read-backs, so the same words said twice are read twice
+    transcript: object | None = None  # the last turn's Transcript, for the image's metadata
+    source: str = ""  # where the last turn came from: microphone, a file's name, typed
+
+    @property
+    def current(self) -> ImageRequest | None:
+        """The request a follow-up ("make it blue") changes."""
+        if self.pending is not None:
+            return self.pending
+        return self.stack[-1].request if self.stack else None
+
+
+@dataclass(frozen=True)
+class Heard:
+    """What one spoken or typed turn came to."""
+
+    request: ImageRequest
+    transcript: str
+    restored: Entry | None = None  # for "undo": the entry gone back to (None: nothing to go back to)
+
+    @property
+    def removed_text(self) -> str:
+        return "; ".join(f"{r.text!r} ({r.reason})" for r in self.request.removed)
+
+
+class Studio:
+    """Shared by every session: one pipeline per image model on offer, each loaded once."""
+
+    def __init__(self, pipeline: Pipeline, out_dir: str | os.PathLike, models: list[str] | tuple = (),
+                 limits: Limits | None = None):
+        self.out_dir = Path(out_dir).resolve()
+        self.limits = limits or Limits()
+        self.default_model = pipeline.drawing.model
+        self.pipelines = {self.default_model: pipeline}
+        for model in models:
+            if model not in self.pipelines:
+                self.pipelines[model] = pipeline.with_image_model(model)
+        self._count = threading.Lock()
+        self.waiting = 0  # requests queued or drawing now, across all sessions
+        self._shown = Path(tempfile.mkdtemp(prefix="voice2img-web-"))
+        atexit.register(shutil.rmtree, self._shown, ignore_errors=True)
+
+    def shown(self, png: str) -> str:
+        """A private copy of a kept image for the page: Gradio serves it from its cache under a
+        content hash, and the output folder itself is never served."""
+        copy = self._shown / uuid.uuid4().hex / Path(png).name
+        copy.parent.mkdir()
+        shutil.copyfile(png, copy)
+        return str(copy)
+
+    def warm(self) -> None:
+        """Load Whisper, the voice-activity model and the default image model now, so that the
+        first person to speak does not wait for them."""
+        from faster_whisper.vad import get_vad_model
+
+        get_vad_model()
+        self.pipeline.hearer
+        self.pipeline.renderer.load()
+
+    @property
+    def pipeline(self) -> Pipeline:
+        return self.pipelines[self.default_model]
+
+    def pipeline_for(self, model: str | None) -> Pipeline:
+        if model and model not in self.pipelines:
+            raise Voice2ImgError(f"image model {model!r} is not offered by this server")
+        return self.pipelines[model or self.default_model]
+
+    def defaults(self, model: str | None = None) -> dict:
+        """The settings panel's values for a model: its profile's defaults and the operator's options."""
+        renderer = self.pipeline_for(model).renderer
+        chosen = renderer.settings_for(ImageRequest("x", settings=RequestSettings(seed=0)))
+        seed = renderer.options.seed
+        return {"steps": chosen["steps"], "guidance": chosen["guidance"], "width": chosen["width"],
+                "height": chosen["height"], "seed": RANDOM_SEED if seed is None else seed}
+
+    # -- hearing and understanding -----------------------------------------------------------
+    def hear(self, session: Session, source) -> Heard:
+        """A spoken turn (a file path or Audio). Raises Voice2ImgError (no speech, bad file)."""
+        from ..audio import Audio, load_audio
+
+        pipeline = self.pipeline
+        limit = self.limits.max_audio_seconds
+        if isinstance(source, Audio):
+            if limit is not None and source.duration > limit:
+                raise Voice2ImgError(f"the recording is {source.duration:.0f} s long; this server takes at most {limit:.0f} s")
+            audio = source
+        else:
+            audio = load_audio(source, channel=pipeline.channel, max_seconds=limit)
+        return self.take(session, pipeline.hear_and_understand(audio, session.current))
+
+    def take(self, session: Session, result: Result) -> Heard:
+        """A heard and understood Result (from :meth:`hear` or the live listener) as this session's turn."""
+        session.transcript, session.source = result.transcript, os.path.basename(result.source) or "microphone"
+        request = result.request
+        if session.current is not None:  # heard without context (the live listener): a follow-up?
+            request = self.pipeline.understand(result.transcript, session.current)
+        return self._turn(session, request, result.transcript.text)
+
+    def type(self, session: Session, text: str) -> Heard:
+        """A typed turn: a new request or a follow-up, understood exactly as speech is."""
+        if not text.strip():
+            raise Voice2ImgError("type what you want drawn, or a change such as 'make it blue'")
+        if len(text) > self.limits.max_typed_chars:
+            raise Voice2ImgError(f"that is {len(text)} characters; a request may have at most {self.limits.max_typed_chars}")
+        from ..hear import Transcript
+
+        request = self.pipeline.understand(text, session.current)
+        session.transcript, session.source = Transcript(text=text, language="", backend="typed"), "typed"
+
+        if request.empty and request.action == "draw":
+            raise Voice2ImgError("nothing left to draw after cleanup: " + (
+                "; ".join(r.text for r in request.removed) or "the text was empty"))
+        return self._turn(session, request, text)
+
+    def _turn(self, session: Session, request: ImageRequest, transcript: str) -> Heard:
+        if request.action == "undo":
+            return Heard(request, transcript, restored=self.undo(session))
+        if request.settings.num_images and request.settings.num_images > self.limits.max_images:
+            request = replace(request, settings=replace(request.settings, num_images=self.limits.max_images),
+                              notes=request.notes + (f"this server draws at most {self.limits.max_images} images a request",))
+        session.pending = request
+        return Heard(request, transcript)
+
+    def undo(self, session: Session) -> Entry | None:
+        """Go back one request. Nothing is deleted: every image stays in the gallery."""
+        session.pending = None
+        if len(session.stack) > 1:
+            session.stack.pop()
+            return session.stack[-1]
+        return None
+
+    def reload(self, session: Session, index: int) -> Entry:
+        """Make a gallery entry the current request again (a click or Enter on its thumbnail)."""
+        entry = session.gallery[index]
+        session.pending = None
+        session.stack.append(entry)
+        return entry
+
+    # -- drawing ------------------------------------------------------------------------------
+    def request_from_fields(self, session: Session, prompt: str, negative: str, steps, width, height,
+                            guidance, seed, new_seed: bool = False) -> ImageRequest:
+        """The request to draw: what was understood, with the person's edits to the boxes and panel."""
+        if not (prompt or "").strip():
+            raise Voice2ImgError("the prompt is empty: say, upload or type what you want drawn")
+        base = session.current or ImageRequest(prompt)
+        steps = _whole(steps, "steps")
+        if steps is not None and not 1 <= steps <= self.limits.max_steps:
+            raise Voice2ImgError(f"steps must be between 1 and {self.limits.max_steps}")
+        seed = _whole(seed, "seed")
+        settings = replace(base.settings, steps=steps, width=_whole(width, "width"), height=_whole(height, "height"),
+                           guidance=None if guidance is None else float(guidance), aspect=None,
+                           seed=None if new_seed or seed is None or seed == RANDOM_SEED else seed)
+        return replace(base, prompt=prompt.strip(), negative_prompt=(negative or "").strip(), settings=settings,
+                       action="draw")
+
+    def draw(self, session: Session, request: ImageRequest, model: str | None = None, progress=None) -> list[Entry]:
+        """Draw and keep the request's images; they join the session's gallery and undo stack."""
+        pipeline = self.pipeline_for(model)
+        timings: dict = {}
+        drawings = pipeline.draw(request, progress=progress, timings=timings)
+        transcript = session.transcript
+        if transcript is None:  # drawn from the boxes alone
+            from ..hear import Transcript
+
+            transcript = Transcript(text="", language="", backend="typed")
+        result = Result(session.source or "typed", transcript, request, drawings, timings=timings)
+        result = pipeline.keep(result, self.out_dir, stem=_stem(request.prompt))
+        entries = [Entry(request=replace(request, settings=replace(request.settings, seed=d.seed)), transcript=transcript.text,
+                         png=str(png), seed=d.seed, timings=result.timings, safety=d.safety, shown=self.shown(png),
+                         settings={"steps": d.steps, "guidance": d.guidance, "width": d.width, "height": d.height,
+                                   "model": d.model})
+                   for d, png in zip(result.drawings, result.png_paths)]
+        session.pending = None
+        session.stack.append(entries[0])
+        session.gallery[:0] = reversed(entries)
+        return entries
+
+    def enter(self) -> int:
+        with self._count:
+            self.waiting += 1
+            return self.waiting - 1  # requests ahead of this one
+
+    def leave(self) -> None:
+        with self._count:
+            self.waiting = max(0, self.waiting - 1)
+
+
+def _whole(value, name: str) -> int | None:
+    if value is None or value == "":
+        return None
+    number = float(value)
+    if number != int(number):
+        raise Voice2ImgError(f"{name} must be a whole number (got {value})")
+    return int(number)
+
+
+def _stem(prompt: str) -> str:
+    words = "".join(c if c.isalnum() else " " for c in prompt.lower()).split()
+    return "-".join(words[:6]) or "voice2img"

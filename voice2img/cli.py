@@ -18,7 +18,7 @@ from .errors import ModelUnavailableError, NoSpeechError, Voice2ImgError
 EXIT_FAILED = 1
 
 
-def _hearing_args(parser: argparse.ArgumentParser) -> None:
+def _hearing_args(parser: argparse.ArgumentParser, device_flag: str = "--device") -> None:
     from .hear import BACKENDS, DEFAULT_BACKEND
 
     g = parser.add_argument_group("hearing (ASR)")
@@ -36,7 +36,10 @@ def _hearing_args(parser: argparse.ArgumentParser) -> None:
                         "with tiny.en; see README)")
     g.add_argument("--no-guard", action="store_true",
                    help="switch off the silence/noise hallucination guard (not recommended)")
-    parser.add_argument("--device", default="auto", help="auto (cuda, then mps, then cpu), cpu, cuda or mps")
+    g.add_argument("--max-audio-seconds", type=float, default=600.0, metavar="S",
+                   help="refuse recordings longer than this, before decoding them whole (default: %(default)s)")
+    parser.add_argument(device_flag, dest="device", default="auto",
+                        help="where models run: auto (cuda, then mps, then cpu), cpu, cuda or mps")
     parser.add_argument("--json", action="store_true", help="print one JSON object per input file (JSON Lines)")
     parser.add_argument("--verbose", action="store_true", help="show the libraries' own warnings and logs")
 
@@ -84,6 +87,15 @@ def _drawing_args(parser: argparse.ArgumentParser) -> None:
                         "(much faster decoding, slightly softer detail; see README)")
     g.add_argument("--low-vram", action="store_true",
                    help="for small GPUs: attention slicing and model CPU offload (slower, much less GPU memory)")
+    g = parser.add_argument_group("content safety (the operator's settings; nothing said or typed changes them)")
+    g.add_argument("--blocklist", metavar="FILE", help="refuse prompts with these words or phrases, one a line "
+                   "(default: $VOICE2IMG_BLOCKLIST, else voice2img's own list)")
+    g.add_argument("--no-blocklist", action="store_true", help="do not check prompts against a blocklist")
+    g.add_argument("--nsfw-threshold", type=float, default=0.7, metavar="SCORE",
+                   help="open_nsfw score (0-1) at which an image is flagged (default: %(default)s)")
+    g.add_argument("--nsfw-policy", choices=["blur", "block"], default="blur",
+                   help="a flagged image is kept blurred, or not kept at all (default: %(default)s)")
+    g.add_argument("--no-nsfw-check", action="store_true", help="do not score images (not recommended on a shared server)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -125,9 +137,31 @@ def build_parser() -> argparse.ArgumentParser:
     _understanding_args(p)
     _drawing_args(p)
 
+    p = sub.add_parser("listen", help="speak into the microphone: each pause ends a request, and it is drawn")
+    p.add_argument("--out", default="outputs", metavar="DIR", help="output folder (default: %(default)s)")
+    p.add_argument("--device", dest="input_device", metavar="N|NAME",
+                   help="the microphone: an input device's index or part of its name (default: the system's)")
+    p.add_argument("--list-devices", action="store_true", help="list input devices and exit")
+    p.add_argument("--pause-ms", type=int, default=600, help="a pause this long ends a request (default: %(default)s)")
+    p.add_argument("--max-images", type=int, metavar="N", help="stop after N images (default: until Ctrl-C)")
+    _hearing_args(p, device_flag="--compute-device")
+    _understanding_args(p)
+    _drawing_args(p)
+
     p = sub.add_parser("serve", help="start the web UI (Gradio) on this machine")
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default: %(default)s, this machine only)")
     p.add_argument("--port", type=int, default=7860)
+    p.add_argument("--share", action="store_true", help="also open a public gradio.live link (needs --auth)")
+    p.add_argument("--out", default="outputs", metavar="DIR", help="where images are kept (default: %(default)s)")
+    p.add_argument("--also-model", action="append", default=[], metavar="ID|PATH",
+                   help="another image model people may pick in the settings panel (repeatable; each loads once)")
+    p.add_argument("--auth", metavar="USER:PASSWORD",
+                   help="require this login (or set VOICE2IMG_AUTH); needed to bind beyond this machine")
+    p.add_argument("--no-auth-on-network", action="store_true",
+                   help="bind beyond this machine without a login (anyone who can reach the port can use it)")
+    p.add_argument("--concurrency", type=int, default=1, help="images drawn at once per server (default: %(default)s)")
+    p.add_argument("--max-queue", type=int, default=16, help="requests allowed to wait (default: %(default)s)")
+    p.add_argument("--max-upload-mb", type=float, default=25.0, help="largest upload (default: %(default)s MB)")
     _hearing_args(p)
     _understanding_args(p)
     _drawing_args(p)
@@ -150,7 +184,15 @@ def _pipeline(args):
                                  height=args.height, seed=args.seed, negative=args.negative, vae=args.vae,
                                  low_vram=args.low_vram)
     rewriter = _rewriter(args) if hasattr(args, "styles") else None
-    return Pipeline(hearing, drawing, rewriter=rewriter, channel=args.channel)
+    safety = None
+    if hasattr(args, "nsfw_policy"):
+        from .safety import SafetyOptions
+
+        safety = SafetyOptions(blocklist=args.blocklist, use_blocklist=not args.no_blocklist,
+                               check_images=not args.no_nsfw_check, threshold=args.nsfw_threshold,
+                               policy=args.nsfw_policy)
+    return Pipeline(hearing, drawing, rewriter=rewriter, channel=args.channel, safety=safety,
+                    max_audio_seconds=args.max_audio_seconds or None)
 
 
 def _vocabulary() -> str:
@@ -297,7 +339,10 @@ def _describe(result) -> str:
     for d, png in zip(result.drawings, result.png_paths or [None] * len(result.drawings)):
         lines.append(f"  image:   {png or '(not saved)'} (seed {d.seed}, {d.steps} step{'s' * (d.steps != 1)}, "
                      f"{d.width}x{d.height}, {d.device})")
-    order = ["decode", "load_asr", "hear", "understand", "load_image_model", "draw", "keep"]
+        if d.safety and d.safety["decision"] != "passed":
+            lines.append(f"  safety:  {d.safety['decision']} (NSFW score {d.safety['nsfw_score']:.2f}, "
+                         f"limit {d.safety['threshold']:.2f})")
+    order = ["decode", "load_asr", "hear", "understand", "load_image_model", "draw", "safety", "keep"]
     parts = [f"{k} {result.timings[k]:.2f}s" for k in order if k in result.timings]
     lines.append("  timings: " + " · ".join(parts))
     return "\n".join(lines)
@@ -322,10 +367,47 @@ def cmd_batch(args) -> int:
     return EXIT_FAILED if summary.failed else 0
 
 
-def cmd_serve(args) -> int:
-    from .web import serve
+def cmd_listen(args) -> int:
+    from .listen import input_devices, listen
+    from .live import LiveOptions
 
-    serve(_pipeline(args), host=args.host, port=args.port)
+    if args.list_devices:
+        for index, name, channels in input_devices():
+            print(f"{index}\t{name}\t({channels} input channels)")
+        return 0
+    pipeline = _pipeline(args)
+
+    def report(heard) -> None:
+        if heard.kind == "drawn":
+            r = heard.result
+            print(json.dumps(r.summary(), ensure_ascii=False) if args.json else _describe(r), flush=True)
+        elif heard.kind == "error":
+            print(f"voice2img: error: {heard.message}", file=sys.stderr, flush=True)
+        else:  # progress goes to stderr, so stdout stays one record per image
+            print(f"[{heard.kind}] {heard.message}", file=sys.stderr, flush=True)
+
+    listen(pipeline, args.out, report, device=args.input_device, live_options=LiveOptions(end_silence_ms=args.pause_ms),
+           max_utterances=args.max_images)
+    return 0
+
+
+def cmd_serve(args) -> int:
+    from .web import LOOPBACK, Limits, serve
+
+    auth = args.auth or os.environ.get("VOICE2IMG_AUTH")
+    if auth is not None:
+        user, sep, password = auth.partition(":")
+        if not (user and sep and password):
+            raise Voice2ImgError("--auth takes USER:PASSWORD")
+        auth = (user, password)
+    if (args.share or args.host not in LOOPBACK) and auth is None and not args.no_auth_on_network:
+        # Checked again when the server starts; here it fails before any model loads.
+        raise Voice2ImgError(f"serving on {'a share link' if args.share else args.host} lets others use this machine: "
+                             "set --auth USER:PASSWORD (or VOICE2IMG_AUTH), or pass --no-auth-on-network")
+    limits = Limits(concurrency=args.concurrency, max_queue=args.max_queue, max_upload_mb=args.max_upload_mb,
+                    max_audio_seconds=args.max_audio_seconds or None)
+    serve(_pipeline(args), host=args.host, port=args.port, out_dir=args.out, models=tuple(args.also_model),
+          limits=limits, share=args.share, auth=auth, open_to_network=args.no_auth_on_network)
     return 0
 
 
@@ -347,7 +429,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.verbose:
         _quiet_libraries()
     commands = {"transcribe": cmd_transcribe, "rewrite": cmd_rewrite, "prompt": cmd_prompt, "run": cmd_run,
-                "batch": cmd_batch, "serve": cmd_serve}
+                "batch": cmd_batch, "listen": cmd_listen, "serve": cmd_serve}
     try:
         return commands[args.command](args)
     except Voice2ImgError as exc:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import warnings
 from pathlib import Path
 
@@ -99,4 +100,32 @@ def write_wav(path: Path, samples: np.ndarray, rate: int = 16000) -> Path:
         w.setsampwidth(2)
         w.setframerate(rate)
         w.writeframes(pcm.tobytes())
+    return path
+
+
+def free_port() -> int:
+    """A TCP port nothing listens on, for a test server on loopback."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def write_av(path: Path, data: np.ndarray, rate: int, codec: str, layout: str = "mono", bit_rate: int | None = None,
+             sample_format: str = "fltp", data_rate: int | None = None) -> Path:
+    """Write planar (channels, n) samples at ``data_rate`` (default: ``rate``) with PyAV's bundled
+    FFmpeg encoders, as a ``rate`` Hz file."""
+    import av
+
+    with av.open(str(path), "w") as out:
+        stream = out.add_stream(codec, rate=rate, layout=layout)
+        if bit_rate:
+            stream.bit_rate = bit_rate
+        resampler = av.AudioResampler(format=stream.codec_context.format, layout=layout, rate=rate)
+        frame = av.AudioFrame.from_ndarray(np.ascontiguousarray(data), format=sample_format, layout=layout)
+        frame.sample_rate = data_rate or rate
+        for resampled in resampler.resample(frame) + resampler.resample(None):
+            for packet in stream.encode(resampled):
+                out.mux(packet)
+        for packet in stream.encode(None):
+            out.mux(packet)
     return path

@@ -6,7 +6,7 @@ import av
 import numpy as np
 import pytest
 
-from conftest import SAMPLES, write_wav
+from conftest import SAMPLES, write_av, write_wav
 from voice2img.audio import SAMPLE_RATE, Audio, load_audio
 from voice2img.errors import Voice2ImgError
 
@@ -19,18 +19,7 @@ def encode(source: Path, target: Path, codec: str, rate: int, layout: str = "mon
         data = np.concatenate([f.to_ndarray() for f in src.decode(audio=0)], axis=1)
     if layout == "stereo":
         data = np.vstack([data, data])
-    with av.open(str(target), "w") as out:
-        stream = out.add_stream(codec, rate=rate, layout=layout)
-        resampler = av.AudioResampler(format=stream.codec_context.format, layout=layout, rate=rate)
-        frame = av.AudioFrame.from_ndarray(np.ascontiguousarray(data.reshape(1, -1) if layout == "stereo" else data),
-                                           format="s16", layout=layout)
-        frame.sample_rate = SAMPLE_RATE
-        for resampled in resampler.resample(frame) + resampler.resample(None):
-            for packet in stream.encode(resampled):
-                out.mux(packet)
-        for packet in stream.encode(None):
-            out.mux(packet)
-    return target
+    return write_av(target, data, rate, codec, layout, sample_format="s16p", data_rate=SAMPLE_RATE)
 
 
 @pytest.mark.parametrize("suffix,codec,rate", [

@@ -9,12 +9,12 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
 from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, SAMPLES as SAMPLES_DIR
+from conftest import ROOT, free_port
+from conftest import SAMPLES as SAMPLES_DIR
 
 pytestmark = pytest.mark.slow
 
@@ -23,12 +23,6 @@ AXE = ROOT / "tests" / ".axe" / "node_modules" / "axe-core" / "axe.min.js"
 CONVERSATION = ROOT / "tests" / "data" / "conversation.wav"
 ARTIFACTS = Path(os.environ.get("VOICE2IMG_ARTIFACTS", ROOT / "test-artifacts"))
 WAIT = 60_000  # ms; the first hearing loads Whisper
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")

@@ -9,11 +9,10 @@ import json
 import struct
 import tracemalloc
 
-import av
 import numpy as np
 import pytest
 
-from conftest import SAMPLES, write_wav
+from conftest import SAMPLES, write_av, write_wav
 from voice2img.audio import SAMPLE_RATE, load_audio
 from voice2img.errors import Voice2ImgError
 
@@ -30,23 +29,6 @@ def speech() -> np.ndarray:
 def resample(x: np.ndarray, rate: int) -> np.ndarray:
     n = int(len(x) * rate / SAMPLE_RATE)
     return np.interp(np.linspace(0, len(x) - 1, n), np.arange(len(x)), x).astype(np.float32)
-
-
-def write_av(path, data: np.ndarray, rate: int, codec: str, layout: str, bit_rate: int | None = None):
-    """Write (channels, n) float samples with PyAV's encoders."""
-    with av.open(str(path), "w") as out:
-        stream = out.add_stream(codec, rate=rate, layout=layout)
-        if bit_rate:
-            stream.bit_rate = bit_rate
-        resampler = av.AudioResampler(format=stream.codec_context.format, layout=layout, rate=rate)
-        frame = av.AudioFrame.from_ndarray(np.ascontiguousarray(data, dtype=np.float32), format="fltp", layout=layout)
-        frame.sample_rate = rate
-        for r in resampler.resample(frame) + resampler.resample(None):
-            for packet in stream.encode(r):
-                out.mux(packet)
-        for packet in stream.encode(None):
-            out.mux(packet)
-    return path
 
 
 def float_wav(path, samples: np.ndarray, rate: int = SAMPLE_RATE):

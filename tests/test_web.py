@@ -2,23 +2,17 @@
 would, through gradio_client against a real server on loopback. (tests/test_browser.py drives the
 page itself.)"""
 
-import socket
+from pathlib import Path
 
 import pytest
 
-from conftest import SAMPLES
+from conftest import SAMPLES, free_port
 from voice2img import DrawingOptions, Pipeline
 from voice2img.errors import Voice2ImgError
 from voice2img.keep import read_metadata
 from voice2img.web import Limits, Session, Studio
 
 pytestmark = pytest.mark.slow
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -40,6 +34,8 @@ def test_speech_then_typed_follow_ups_then_undo(studio):
     assert heard.request.prompt.startswith("a red fox")
     first = draw_fields(studio, s)[0]
     assert read_metadata(first.png)["voice2img"]["transcript"].lower().startswith("a red fox")
+    # What the page shows and offers for download is a copy with the same metadata, outside the output folder.
+    assert read_metadata(first.shown) == read_metadata(first.png) and studio.out_dir not in Path(first.shown).parents
 
     blue = studio.type(s, "make it blue").request
     assert blue.prompt.startswith("a blue fox") and blue.settings.seed == first.seed  # same picture, recoloured
@@ -125,3 +121,19 @@ def test_serve_refuses_the_network_without_a_login(capsys):
     assert "--auth" in capsys.readouterr().err
     assert main(["serve", "--share"]) == 1
     assert main(["serve", "--auth", "nopassword"]) == 1
+
+
+def test_recordings_over_the_servers_limit_are_refused(tiny_model_dir, tmp_path):
+    pipeline = Pipeline(drawing=DrawingOptions(model=str(tiny_model_dir), steps=1, width=64, height=64))
+    short = Studio(pipeline, tmp_path, limits=Limits(max_audio_seconds=1.0))
+    with pytest.raises(Voice2ImgError, match="the limit is 1 s"):
+        short.hear(Session(), SAMPLES / "red_fox.wav")
+
+
+def test_launch_refuses_the_network_without_a_login(tiny_model_dir, tmp_path):
+    from voice2img.web import build_app, launch
+
+    app = build_app(Pipeline(drawing=DrawingOptions(model=str(tiny_model_dir))), out_dir=str(tmp_path))
+    for host, share in (("0.0.0.0", False), ("192.168.1.5", False), ("127.0.0.1", True)):
+        with pytest.raises(Voice2ImgError, match="--auth"):
+            launch(app, host, free_port(), share=share, block=False, quiet=True)

@@ -3,7 +3,6 @@ with the tiny model; raw HTTP for path traversal, an over-size upload, and 20 cl
 
 import http.client
 import os
-import socket
 import subprocess
 import sys
 import threading
@@ -12,17 +11,11 @@ import urllib.request
 
 import pytest
 
-from conftest import ROOT, SAMPLES
+from conftest import ROOT, SAMPLES, free_port
 
 pytestmark = pytest.mark.slow
 
 CLIENTS = 20
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")

@@ -1,6 +1,6 @@
 """Regenerate conversation.wav: a request, a follow-up and an undo, each followed by a pause, as a
-person would speak them into the web UI's microphone (festival's slt voice, 48 kHz mono, as a
-browser's microphone delivers). Needs festival, festvox-us-slt-hts and sox.
+person would speak them into the web UI's microphone (festival's slt voice, 16 kHz mono; Chromium's
+fake microphone resamples it). Needs festival, festvox-us-slt-hts and sox.
 
 Run from the repo root: python tests/data/make_conversation.py
 """
@@ -21,8 +21,8 @@ def main() -> None:
             wav = Path(tmp) / f"{i}.wav"
             subprocess.run(["text2wave", "-eval", "(voice_cmu_us_slt_arctic_hts)", "-o", str(wav)],
                            input=line.encode(), check=True)
-            part = Path(tmp) / f"{i}.48k.wav"
-            subprocess.run(["sox", str(wav), "-r", "48000", "-c", "1", "-b", "16", str(part), "norm", "-3",
+            part = Path(tmp) / f"{i}.16k.wav"
+            subprocess.run(["sox", str(wav), "-r", "16000", "-c", "1", "-b", "16", str(part), "norm", "-3",
                             "pad", "0.5", str(PAUSE)], check=True)
             parts.append(str(part))
         subprocess.run(["sox", *parts, str(HERE / "conversation.wav")], check=True)

@@ -101,10 +101,27 @@ def shot(page, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / name), full_page=True)
 
 
+def tab_to(page, elem_id: str, limit: int = 60) -> int:
+    """Press Tab until focus is inside #elem_id; how many presses it took."""
+    for n in range(1, limit + 1):
+        page.keyboard.press("Tab")
+        if page.evaluate("id => !!document.activeElement.closest('#' + id)", elem_id):
+            return n
+    raise AssertionError(f"Tab never reached #{elem_id}")
+
+
 def test_speaking_draws_refines_and_goes_back_hands_free(page_with, server):
-    """One click on Record; then only speech: a request, "make it blue", "go back"."""
+    """Record started from the keyboard (Tab, Enter); then only speech: a request, "make it blue",
+    "go back". No mouse at all."""
     page = page_with(CONVERSATION)
-    page.locator("#mic").get_by_role("button", name="Record").click()
+    page.locator("body").focus()
+    tab_to(page, "mic")
+    for _ in range(5):  # on to the microphone's Record button
+        if page.evaluate("() => document.activeElement.textContent.trim()") == "Record":
+            break
+        page.keyboard.press("Tab")
+    assert page.evaluate("() => document.activeElement.textContent.trim()") == "Record"
+    page.keyboard.press("Enter")
     wait_status(page, "^Done")
     wait_gallery(page, 1)
     assert "fox" in field(page, "heard").lower()
@@ -131,15 +148,7 @@ def test_keyboard_alone_types_refines_undoes_and_reloads(page_with):
     kb = page.keyboard
     page.locator("body").focus()
 
-    def tab_to(elem_id: str, limit: int = 60) -> int:
-        """Press Tab until focus is inside #elem_id; how many presses it took."""
-        for n in range(1, limit + 1):
-            kb.press("Tab")
-            if page.evaluate("id => !!document.activeElement.closest('#' + id)", elem_id):
-                return n
-        raise AssertionError(f"Tab never reached #{elem_id}")
-
-    tab_to("typed")
+    tab_to(page, "typed")
     kb.type("a lighthouse on a rocky coast at sunset")
     kb.press("Enter")
     wait_status(page, "^Done")
@@ -152,23 +161,23 @@ def test_keyboard_alone_types_refines_undoes_and_reloads(page_with):
     wait_status(page, "^Done")
     assert field(page, "prompt") == "a blue lighthouse on a rocky coast at sunset"
 
-    tab_to("undo")
+    tab_to(page, "undo")
     kb.press("Enter")
     wait_status(page, "^Went back to")
     assert field(page, "prompt") == "a lighthouse on a rocky coast at sunset"
 
     # Edit the prompt by keyboard and press Generate with Enter.
-    tab_to("prompt")
+    tab_to(page, "prompt")
     kb.press("End")
     kb.type(", oil painting")
-    tab_to("generate")
+    tab_to(page, "generate")
     kb.press("Enter")
     wait_gallery(page, 3)
     wait_status(page, "^Done")
     assert image_alt(page) == "a lighthouse on a rocky coast at sunset, oil painting"
 
     # The oldest image in the history, reloaded with the keyboard.
-    tab_to("history")
+    tab_to(page, "history")
     for _ in range(10):  # on to the last thumbnail: the history lists the newest first
         if page.evaluate("() => { const b = document.querySelectorAll('#history button:has(img)');"
                          " return document.activeElement === b[b.length - 1]; }"):

@@ -137,3 +137,13 @@ def test_launch_refuses_the_network_without_a_login(tiny_model_dir, tmp_path):
     for host, share in (("0.0.0.0", False), ("192.168.1.5", False), ("127.0.0.1", True)):
         with pytest.raises(Voice2ImgError, match="--auth"):
             launch(app, host, free_port(), share=share, block=False, quiet=True)
+
+
+def test_undo_of_a_change_not_yet_drawn_returns_to_the_last_image(studio):
+    s = Session()
+    studio.type(s, "a yellow submarine")
+    first = draw_fields(studio, s)[0]
+    studio.type(s, "make it red")  # review mode: heard, shown, not drawn
+    assert s.current.prompt == "a red submarine"
+    back = studio.type(s, "undo")
+    assert back.restored is first and s.current.prompt == "a yellow submarine"

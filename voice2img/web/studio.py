@@ -187,8 +187,13 @@ class Studio:
         return Heard(request, transcript)
 
     def undo(self, session: Session) -> Entry | None:
-        """Go back one request. Nothing is deleted: every image stays in the gallery."""
-        session.pending = None
+        """Go back one request. Nothing is deleted: every image stays in the gallery.
+
+        A change heard but not drawn yet (review mode) is what goes: back to the last image.
+        """
+        if session.pending is not None:
+            session.pending = None
+            return session.stack[-1] if session.stack else None
         if len(session.stack) > 1:
             session.stack.pop()
             return session.stack[-1]

@@ -70,7 +70,8 @@ def build_app(studio: Studio):
     limits = studio.limits
     defaults = studio.defaults()
 
-    with gr.Blocks(title="voice2img", analytics_enabled=False) as app:
+    # Gradio's own cache of what pages were sent: files older than a day go, hourly.
+    with gr.Blocks(title="voice2img", analytics_enabled=False, delete_cache=(3600, 86400)) as app:
         session = gr.State(None)  # a Session, made on this tab's first action
         gr.Markdown("# voice2img\nSay what you want drawn — or upload a recording, or type. "
                     "Follow-ups such as “make it blue”, “add a hat”, “without the people”, “wider”, "
@@ -173,17 +174,19 @@ def build_app(studio: Studio):
                 return {}
             if s.listener is None:
                 s.listener = LiveListener(studio.pipeline, LiveOptions(partial_every_ms=PARTIAL_EVERY_MS))
-            try:
-                events = s.listener.feed(load_audio(chunk).samples)
-            except Voice2ImgError as exc:
-                return {status: f"Could not use the microphone audio: {exc}"}
-            return react(s, events, mode_value)
+            with s.lock:  # chunks of one tab are heard in order, never two at once
+                try:
+                    events = s.listener.feed(load_audio(chunk).samples)
+                except Voice2ImgError as exc:
+                    return {status: f"Could not use the microphone audio: {exc}"}
+                return react(s, events, mode_value)
 
         def on_stop(s: Session, mode_value: str):
             s = s or Session()
-            events = s.listener.flush() if s.listener is not None else []
-            s.listener = None
-            out = react(s, events, mode_value)
+            with s.lock:
+                events = s.listener.flush() if s.listener is not None else []
+                s.listener = None
+                out = react(s, events, mode_value)
             return out or {status: "Stopped listening."}
 
         def react(s: Session, events, mode_value: str) -> dict:

@@ -65,6 +65,7 @@ class Session:
     said: int = 0  # counts read-backs, so the same words said twice are read twice
     transcript: object | None = None  # the last turn's Transcript, for the image's metadata
     source: str = ""  # where the last turn came from: microphone, a file's name, typed
+    lock: object = field(default_factory=threading.Lock, repr=False)  # one microphone chunk at a time
 
     @property
     def current(self) -> ImageRequest | None:
@@ -106,10 +107,14 @@ class Studio:
 
     def shown(self, png: str) -> str:
         """A private copy of a kept image for the page: Gradio serves it from its cache under a
-        content hash, and the output folder itself is never served."""
+        content hash, and the output folder itself is never served. A hard link where it can be,
+        so no second copy is stored."""
         copy = self._shown / uuid.uuid4().hex / Path(png).name
         copy.parent.mkdir()
-        shutil.copyfile(png, copy)
+        try:
+            os.link(png, copy)
+        except OSError:  # another file system
+            shutil.copyfile(png, copy)
         return str(copy)
 
     def warm(self) -> None:

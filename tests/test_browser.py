@@ -230,3 +230,18 @@ def test_review_mode_waits_for_generate_and_reads_back(page_with):
     page.locator("#generate").click()
     wait_status(page, "^Done")
     wait_gallery(page, 1)
+
+
+def test_a_second_person_is_told_they_are_waiting(page_with):
+    """Two tabs, one shared model: the second request waits, and its status line says so."""
+    first, second = page_with(), page_with()
+    for page, prompt in ((first, "a slow snail"), (second, "a quick hare")):
+        page.locator("#prompt textarea").fill(prompt)
+        page.locator("#settings button").first.click()
+        page.locator("#steps input").fill("80")  # long enough to overlap on the tiny model
+    first.locator("#generate").click()
+    wait_status(first, "^Drawing")
+    second.locator("#generate").click()
+    assert "1 other request(s) are ahead" in wait_status(second, "^Waiting")
+    wait_status(first, "^Done")
+    wait_status(second, "^Done")

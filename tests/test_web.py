@@ -147,3 +147,19 @@ def test_undo_of_a_change_not_yet_drawn_returns_to_the_last_image(studio):
     assert s.current.prompt == "a red submarine"
     back = studio.type(s, "undo")
     assert back.restored is first and s.current.prompt == "a yellow submarine"
+
+
+def test_a_second_image_model_shares_whisper_and_draws_on_its_own(tiny_model_dir, tmp_path):
+    from voice2img.testing import save_tiny_pipeline
+
+    other = str(save_tiny_pipeline(tmp_path / "other-model"))
+    pipeline = Pipeline(drawing=DrawingOptions(model=str(tiny_model_dir), steps=1, width=64, height=64))
+    studio = Studio(pipeline, tmp_path / "out", models=[other])
+    assert list(studio.pipelines) == [str(tiny_model_dir), other]
+    assert studio.pipelines[other].hearer is studio.pipeline.hearer  # Whisper loads once
+    assert studio.defaults(other)["steps"] >= 1  # the panel's values for the other model
+    s = Session()
+    studio.type(s, "a paper boat")
+    request = studio.request_from_fields(s, "a paper boat", "", 1, 64, 64, 0.0, 9)
+    entry = studio.draw(s, request, model=other)[0]
+    assert entry.settings["model"] == other and entry.seed == 9

@@ -162,6 +162,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--concurrency", type=int, default=1, help="images drawn at once per server (default: %(default)s)")
     p.add_argument("--max-queue", type=int, default=16, help="requests allowed to wait (default: %(default)s)")
     p.add_argument("--max-upload-mb", type=float, default=25.0, help="largest upload (default: %(default)s MB)")
+    p.add_argument("--pause-seconds", type=float, default=0.6,
+                   help="the page's starting value for the pause that ends a spoken request (default: %(default)s)")
     _hearing_args(p)
     _understanding_args(p)
     _drawing_args(p)
@@ -192,7 +194,7 @@ def _pipeline(args):
                                check_images=not args.no_nsfw_check, threshold=args.nsfw_threshold,
                                policy=args.nsfw_policy)
     return Pipeline(hearing, drawing, rewriter=rewriter, channel=args.channel, safety=safety,
-                    max_audio_seconds=args.max_audio_seconds or None)
+                    max_audio_seconds=args.max_audio_seconds or None, pause_seconds=args.pause_seconds)
 
 
 def _vocabulary() -> str:
@@ -405,7 +407,7 @@ def cmd_serve(args) -> int:
         raise Voice2ImgError(f"serving on {'a share link' if args.share else args.host} lets others use this machine: "
                              "set --auth USER:PASSWORD (or VOICE2IMG_AUTH), or pass --no-auth-on-network")
     limits = Limits(concurrency=args.concurrency, max_queue=args.max_queue, max_upload_mb=args.max_upload_mb,
-                    max_audio_seconds=args.max_audio_seconds or None)
+                    max_audio_seconds=args.max_audio_seconds or None, pause_seconds=args.pause_seconds)
     serve(_pipeline(args), host=args.host, port=args.port, out_dir=args.out, models=tuple(args.also_model),
           limits=limits, share=args.share, auth=auth, open_to_network=args.no_auth_on_network)
     return 0

@@ -24,7 +24,7 @@ CSS = """
 #status { font-size: 1.1rem; min-height: 2.5rem; border-left: 4px solid #1d4ed8; padding-left: 0.75rem; }
 #status [data-testid="status-tracker"] { display: none !important; } /* no timers in the spoken status */
 footer { display: none !important; }
-[data-testid="upload-text"] .or { color: #4b5563 !important; }
+[data-testid="upload-text"] .or, .min_value, .max_value { color: #4b5563 !important; } /* AA contrast */
 """
 
 # Runs when the page loads: the status line becomes an aria-live region, so each change ("listening",
@@ -81,6 +81,9 @@ def build_app(studio: Studio):
         with gr.Row():
             mode = gr.Radio(MODES, value=HANDS_FREE, label="When I stop speaking", elem_id="mode")
             readback = gr.Checkbox(False, label="Read back what was heard and the prompt aloud", elem_id="readback")
+            # Some people pause longer mid-sentence: how long a pause ends a request is theirs to set.
+            pause = gr.Slider(0.3, 3.0, value=limits.pause_seconds, step=0.1, elem_id="pause",
+                              label="Pause that ends a request (seconds)")
         with gr.Row(equal_height=False):
             with gr.Column(scale=1):
                 mic = gr.Audio(sources=["microphone"], streaming=True, type="filepath", format=None,
@@ -163,18 +166,24 @@ def build_app(studio: Studio):
             return [(e.shown, e.caption) for e in s.gallery]
 
         # -- live microphone ------------------------------------------------------------------
-        def on_start(s: Session):
+        def listener(pause_seconds) -> LiveListener:
+            end = int(1000 * float(pause_seconds or limits.pause_seconds))
+            return LiveListener(studio.pipeline, LiveOptions(end_silence_ms=end, speculate_ms=min(200, end // 2),
+                                                             partial_every_ms=PARTIAL_EVERY_MS))
+
+        def on_start(s: Session, pause_seconds):
             s = s or Session()
-            s.listener = LiveListener(studio.pipeline, LiveOptions(partial_every_ms=PARTIAL_EVERY_MS))
+            with s.lock:
+                s.listener = listener(pause_seconds)
             return {session: s, status: "Listening… speak now; a short pause ends your request."}
 
-        def on_chunk(chunk, s: Session, mode_value: str):
+        def on_chunk(chunk, s: Session, mode_value: str, pause_seconds):
             s = s or Session()
             if not chunk:
                 return {}
-            if s.listener is None:
-                s.listener = LiveListener(studio.pipeline, LiveOptions(partial_every_ms=PARTIAL_EVERY_MS))
             with s.lock:  # chunks of one tab are heard in order, never two at once
+                if s.listener is None:
+                    s.listener = listener(pause_seconds)
                 try:
                     events = s.listener.feed(load_audio(chunk).samples)
                 except Voice2ImgError as exc:
@@ -207,8 +216,8 @@ def build_app(studio: Studio):
 
         live_outputs = [session, status, heard, removed, trigger, speak, image, download, *fields[0:]]
         quiet = dict(show_progress="hidden")  # no timers inside the status line or the text boxes
-        mic.start_recording(on_start, [session], [session, status], queue=False, **quiet)
-        mic.stream(on_chunk, [mic, session, mode], live_outputs, stream_every=0.5, time_limit=LISTEN_LIMIT_S,
+        mic.start_recording(on_start, [session, pause], [session, status], queue=False, **quiet)
+        mic.stream(on_chunk, [mic, session, mode, pause], live_outputs, stream_every=0.5, time_limit=LISTEN_LIMIT_S,
                    concurrency_limit=None, show_progress="hidden")
         mic.stop_recording(on_stop, [session, mode], live_outputs, concurrency_limit=None, **quiet)
 

@@ -34,6 +34,7 @@ class Limits:
     max_images: int = 4  # images per request ("draw four of them")
     max_steps: int = 100
     max_typed_chars: int = 2000
+    pause_seconds: float = 0.6  # the web page's starting value for the pause that ends a request
 
 
 @dataclass

@@ -122,6 +122,8 @@ def test_speaking_draws_refines_and_goes_back_hands_free(page_with, server):
         page.keyboard.press("Tab")
     assert page.evaluate("() => document.activeElement.textContent.trim()") == "Record"
     page.keyboard.press("Enter")
+    # While the person is still speaking, the words so far appear (marked as unfinished).
+    page.wait_for_function("() => document.querySelector('#heard textarea').value.endsWith(' …')", timeout=WAIT)
     wait_status(page, "^Done")
     wait_gallery(page, 1)
     assert "fox" in field(page, "heard").lower()
@@ -245,3 +247,13 @@ def test_a_second_person_is_told_they_are_waiting(page_with):
     assert "1 other request(s) are ahead" in wait_status(second, "^Waiting")
     wait_status(first, "^Done")
     wait_status(second, "^Done")
+
+
+def test_an_uploaded_recording_is_heard_and_drawn(page_with):
+    page = page_with()
+    page.locator("#upload input[type=file]").set_input_files(str(SAMPLES_DIR / "lighthouse.mp3"))
+    page.locator("#hear-file").click()
+    wait_status(page, "^Done")
+    wait_gallery(page, 1)
+    assert field(page, "prompt").startswith("a lighthouse")
+    assert "can you draw me" in field(page, "removed").lower()  # what the cleanup took out is shown

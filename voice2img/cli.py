@@ -194,7 +194,7 @@ def _pipeline(args):
                                check_images=not args.no_nsfw_check, threshold=args.nsfw_threshold,
                                policy=args.nsfw_policy)
     return Pipeline(hearing, drawing, rewriter=rewriter, channel=args.channel, safety=safety,
-                    max_audio_seconds=args.max_audio_seconds or None, pause_seconds=args.pause_seconds)
+                    max_audio_seconds=args.max_audio_seconds or None)
 
 
 def _vocabulary() -> str:

@@ -89,8 +89,8 @@ def listen(pipeline, out_dir, report: Callable[[Heard], None], device=None, live
         raise Voice2ImgError(f"the microphone could not be opened ({exc})") from None
     name = sd.query_devices(index)["name"]
     with stream:
-        report(Heard("listening", f"listening on {name!r} ({rate} Hz); speak, then pause. Ctrl-C stops."))
-        try:
+        try:  # Ctrl-C is how a person stops listening: from here on it ends the loop, not the program
+            report(Heard("listening", f"listening on {name!r} ({rate} Hz); speak, then pause. Ctrl-C stops."))
             while not stop() and (max_utterances is None or drawn < max_utterances):
                 try:
                     block = chunks.get(timeout=0.5)

@@ -62,3 +62,19 @@ def test_a_short_pause_inside_a_request_does_not_cut_it(pipeline):
 def test_silence_and_noise_give_no_prompt(pipeline, kind):
     events = feed(LiveListener(pipeline), noise(kind, seconds=4))
     assert not [e for e in events if e.kind == "final"]
+
+
+def test_a_follow_up_is_understood_against_the_current_request(pipeline):
+    """"Without the people" alone is no request; said after "a beach with people" it is a change."""
+    from conftest import ROOT
+    from voice2img.understand import ImageRequest
+
+    spoken = load_audio(ROOT / "tests" / "data" / "without_the_people.wav").samples
+    stream = np.concatenate([silence(0.5), spoken, silence(1.5)])
+    alone = feed(LiveListener(pipeline), stream)
+    assert [e.kind for e in alone if e.kind in ("final", "no speech")] == ["no speech"]
+    current = ImageRequest("a beach with people")
+    finals = [e for e in feed(LiveListener(pipeline, context=lambda: current), stream) if e.kind == "final"]
+    assert len(finals) == 1
+    request = finals[0].result.request
+    assert request.prompt == "a beach" and request.negative_prompt == "people"

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from typing import Callable
 
 import numpy as np
 
@@ -54,18 +55,21 @@ class _Utterance:
 class LiveListener:
     """Feed it chunks of 16 kHz mono float32; it returns events as utterances end."""
 
-    def __init__(self, pipeline, options: LiveOptions | None = None):
+    def __init__(self, pipeline, options: LiveOptions | None = None, context: Callable[[], object] | None = None):
+        """``context`` gives the request a follow-up would change (the web UI's current one), so
+        that "without the people" or "wider" is understood as a change, not as nothing said."""
         from faster_whisper.vad import get_vad_model
 
         self.pipeline = pipeline
         self.options = options or LiveOptions()
+        self.context = context or (lambda: None)
         self.vad = get_vad_model()
         self.samples_seen = 0
         self._pending = np.zeros(0, dtype=np.float32)  # not yet a whole VAD frame
         self._history = np.zeros(0, dtype=np.float32)  # recent audio for pre-roll and VAD context
         self._utterance: _Utterance | None = None
         self._silence = 0  # samples of pause since the last speech frame
-        self._speculation = None  # (samples in the utterance when it ran, Result or NoSpeechError)
+        self._speculation = None  # what hearing made of the utterance at the pause: Result or NoSpeechError
 
     def feed(self, chunk: np.ndarray) -> list[LiveEvent]:
         chunk = np.asarray(chunk, dtype=np.float32).reshape(-1)
@@ -123,20 +127,18 @@ class LiveListener:
         self._silence += FRAME
         silence_ms = self._silence * 1000 / SAMPLE_RATE
         if o.speculate_ms and self._speculation is None and silence_ms >= o.speculate_ms:
-            self._speculation = (len(u.audio), self._hear(u))
+            self._speculation = self._hear(u)
         if silence_ms >= o.end_silence_ms:
             events += self._finish()
         return events
 
     def _partial(self, u: _Utterance) -> LiveEvent:
-        audio = Audio(np.concatenate(u.audio).astype(np.float32), source="microphone")
-        transcript = self.pipeline.transcribe(audio)
+        transcript = self.pipeline.transcribe(_audio(u))
         return LiveEvent("partial", self.samples_seen / SAMPLE_RATE, message="" if transcript.no_speech else transcript.text)
 
     def _hear(self, u: _Utterance):
-        audio = Audio(np.concatenate(u.audio).astype(np.float32), source="microphone")
         try:
-            return self.pipeline.hear_and_understand(audio)
+            return self.pipeline.hear_and_understand(_audio(u), self.context())
         except NoSpeechError as exc:
             return exc
 
@@ -148,9 +150,13 @@ class LiveListener:
         if u.speech_samples * 1000 / SAMPLE_RATE < self.options.min_speech_ms:
             return [LiveEvent("no speech", at, message="too short to be speech")]
         started = time.perf_counter()
-        outcome = speculation[1] if speculation else self._hear(u)
-        compute = 0.0 if speculation else time.perf_counter() - started
+        outcome = speculation if speculation is not None else self._hear(u)
+        compute = 0.0 if speculation is not None else time.perf_counter() - started
         end = u.last_speech_end / SAMPLE_RATE
         if isinstance(outcome, NoSpeechError):
             return [LiveEvent("no speech", at, message=str(outcome), compute_seconds=compute, speech_end=end)]
         return [LiveEvent("final", at, result=outcome, compute_seconds=compute, speech_end=end)]
+
+
+def _audio(u: _Utterance) -> Audio:
+    return Audio(np.concatenate(u.audio).astype(np.float32), source="microphone")

@@ -166,15 +166,16 @@ def build_app(studio: Studio):
             return [(e.shown, e.caption) for e in s.gallery]
 
         # -- live microphone ------------------------------------------------------------------
-        def listener(pause_seconds) -> LiveListener:
+        def listener(s: Session, pause_seconds) -> LiveListener:
             end = int(1000 * float(pause_seconds or limits.pause_seconds))
             return LiveListener(studio.pipeline, LiveOptions(end_silence_ms=end, speculate_ms=min(200, end // 2),
-                                                             partial_every_ms=PARTIAL_EVERY_MS))
+                                                             partial_every_ms=PARTIAL_EVERY_MS),
+                                context=lambda: s.current)  # follow-ups change this tab's current request
 
         def on_start(s: Session, pause_seconds):
             s = s or Session()
             with s.lock:
-                s.listener = listener(pause_seconds)
+                s.listener = listener(s, pause_seconds)
             return {session: s, status: "Listening… speak now; a short pause ends your request."}
 
         def on_chunk(chunk, s: Session, mode_value: str, pause_seconds):
@@ -183,7 +184,7 @@ def build_app(studio: Studio):
                 return {}
             with s.lock:  # chunks of one tab are heard in order, never two at once
                 if s.listener is None:
-                    s.listener = listener(pause_seconds)
+                    s.listener = listener(s, pause_seconds)
                 try:
                     events = s.listener.feed(load_audio(chunk).samples)
                 except Voice2ImgError as exc:

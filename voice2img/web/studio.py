@@ -160,12 +160,10 @@ class Studio:
         return self.take(session, pipeline.hear_and_understand(audio, session.current))
 
     def take(self, session: Session, result: Result) -> Heard:
-        """A heard and understood Result (from :meth:`hear` or the live listener) as this session's turn."""
+        """A Result heard and understood against ``session.current`` (by :meth:`hear`, or by a live
+        listener made with ``context=lambda: session.current``) as this session's turn."""
         session.transcript, session.source = result.transcript, os.path.basename(result.source) or "microphone"
-        request = result.request
-        if session.current is not None:  # heard without context (the live listener): a follow-up?
-            request = self.pipeline.understand(result.transcript, session.current)
-        return self._turn(session, request, result.transcript.text)
+        return self._turn(session, result.request, result.transcript.text)
 
     def type(self, session: Session, text: str) -> Heard:
         """A typed turn: a new request or a follow-up, understood exactly as speech is."""

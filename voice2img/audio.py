@@ -105,8 +105,6 @@ def load_audio(path: str | os.PathLike, channel: int | None = None, max_seconds:
     if _ogg_cut_short(name):
         raise Voice2ImgError(f"{name}: the file is truncated (its Ogg stream stops before its last page)")
     decoded = samples.size / SAMPLE_RATE
-    if max_seconds is not None and decoded > max_seconds:
-        raise Voice2ImgError(f"{name}: the recording is longer than the limit of {max_seconds:.0f} s (--max-audio-seconds)")
     if expected and expected > 0.5 and decoded < expected * _TRUNCATION_TOLERANCE:
         raise Voice2ImgError(
             f"{name}: the file is truncated ({decoded:.1f} s decoded of {expected:.1f} s declared)"
@@ -133,19 +131,22 @@ def _decode(container, stream, channels: int, channel: int | None, max_seconds: 
     layout = stream.codec_context.layout.name if channels > 1 else "mono"
     resampler = av.AudioResampler(format="fltp", layout=layout, rate=SAMPLE_RATE)
     chunks: list[np.ndarray] = []
+    limit = None if max_seconds is None else int(max_seconds * SAMPLE_RATE)
+    kept = 0  # samples in chunks
 
     def take(frames):
+        nonlocal kept
         for out in frames:
             planes = out.to_ndarray()  # planar float: (channels, n)
             chunks.append(planes.mean(axis=0) if channel is None else planes[min(channel, len(planes) - 1)])
+            kept += len(chunks[-1])
+        if limit is not None and kept > limit:
+            raise _TooLong(f"the recording is longer than the limit of {max_seconds:.0f} s (--max-audio-seconds)")
 
-    limit = None if max_seconds is None else int(max_seconds * SAMPLE_RATE)
     started = time.monotonic()
     for frame in container.decode(stream):
         frame.pts = None  # let the resampler keep its own clock; broken timestamps are common
         take(resampler.resample(frame))
-        if limit is not None and len(chunks) % 64 == 0 and sum(map(len, chunks)) > limit:
-            raise _TooLong(f"the recording is longer than the limit of {max_seconds:.0f} s (--max-audio-seconds)")
         if time.monotonic() - started > DECODE_TIMEOUT_S:
             raise _TooLong(f"decoding took over {DECODE_TIMEOUT_S:.0f} s; the file is damaged or far too long")
     take(resampler.resample(None))  # flush

@@ -22,6 +22,9 @@ from .safety import BlockedError, Safety, SafetyOptions
 from .understand import ImageRequest, Rewriter
 
 
+_OWN_LIMIT = object()  # Pipeline.load_audio's default: the pipeline's own length limit
+
+
 @dataclass(frozen=True, eq=False)
 class Result:
     """Everything one spoken request produced. ``drawings`` is empty when nothing was drawn."""
@@ -127,15 +130,18 @@ class Pipeline:
             self._renderer = Renderer(self.drawing)
         return self._renderer
 
-    def load_audio(self, source: str | os.PathLike | Audio) -> Audio:
+    def load_audio(self, source: str | os.PathLike | Audio, max_seconds: float | None | object = _OWN_LIMIT) -> Audio:
+        """A file decoded, or audio already in memory checked, against ``max_seconds`` (default:
+        this pipeline's ``max_audio_seconds``; None: no limit)."""
+        limit = self.max_audio_seconds if max_seconds is _OWN_LIMIT else max_seconds
         if isinstance(source, Audio):
-            if self.max_audio_seconds is not None and source.duration > self.max_audio_seconds:
+            if limit is not None and source.duration > limit:
                 from .errors import Voice2ImgError
 
                 raise Voice2ImgError(f"{source.source or 'audio'}: {source.duration:.0f} s is longer than the limit of "
-                                     f"{self.max_audio_seconds:.0f} s (--max-audio-seconds)")
+                                     f"{limit:.0f} s (--max-audio-seconds)")
             return source
-        return load_audio(source, channel=self.channel, max_seconds=self.max_audio_seconds)
+        return load_audio(source, channel=self.channel, max_seconds=limit)
 
     def transcribe(self, source: str | os.PathLike | Audio, timings: dict | None = None) -> Transcript:
         timings = timings if timings is not None else {}

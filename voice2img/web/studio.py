@@ -147,16 +147,8 @@ class Studio:
     # -- hearing and understanding -----------------------------------------------------------
     def hear(self, session: Session, source) -> Heard:
         """A spoken turn (a file path or Audio). Raises Voice2ImgError (no speech, bad file)."""
-        from ..audio import Audio, load_audio
-
         pipeline = self.pipeline
-        limit = self.limits.max_audio_seconds
-        if isinstance(source, Audio):
-            if limit is not None and source.duration > limit:
-                raise Voice2ImgError(f"the recording is {source.duration:.0f} s long; this server takes at most {limit:.0f} s")
-            audio = source
-        else:
-            audio = load_audio(source, channel=pipeline.channel, max_seconds=limit)
+        audio = pipeline.load_audio(source, max_seconds=self.limits.max_audio_seconds)
         return self.take(session, pipeline.hear_and_understand(audio, session.current))
 
     def take(self, session: Session, result: Result) -> Heard:

@@ -394,7 +394,7 @@ def cmd_listen(args) -> int:
 
 
 def cmd_serve(args) -> int:
-    from .web import LOOPBACK, Limits, serve
+    from .web import Limits, serve
 
     auth = args.auth or os.environ.get("VOICE2IMG_AUTH")
     if auth is not None:
@@ -402,10 +402,6 @@ def cmd_serve(args) -> int:
         if not (user and sep and password):
             raise Voice2ImgError("--auth takes USER:PASSWORD")
         auth = (user, password)
-    if (args.share or args.host not in LOOPBACK) and auth is None and not args.no_auth_on_network:
-        # Checked again when the server starts; here it fails before any model loads.
-        raise Voice2ImgError(f"serving on {'a share link' if args.share else args.host} lets others use this machine: "
-                             "set --auth USER:PASSWORD (or VOICE2IMG_AUTH), or pass --no-auth-on-network")
     limits = Limits(concurrency=args.concurrency, max_queue=args.max_queue, max_upload_mb=args.max_upload_mb,
                     max_audio_seconds=args.max_audio_seconds or None, pause_seconds=args.pause_seconds)
     serve(_pipeline(args), host=args.host, port=args.port, out_dir=args.out, models=tuple(args.also_model),

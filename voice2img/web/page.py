@@ -131,10 +131,8 @@ def build_app(studio: Studio):
             r = h.request
             out = {session: s, heard: h.transcript, removed: h.removed_text}
             if r.action == "undo":
-                if h.restored is None:
-                    return {**out, status: "Nothing to go back to."}
-                return {**out, **show_entry(h.restored), status: f"Went back to: {h.restored.request.prompt}",
-                        speak: f"{s.said}|Went back to {h.restored.request.prompt}"}
+                view = went_back(h.restored)
+                return {**out, **view, speak: f"{s.said}|{view[status]}"} if h.restored else {**out, **view}
             out.update({prompt: r.prompt, negative: r.negative_prompt,
                         speak: f"{s.said}|Heard: {h.transcript}. Prompt: {r.prompt}"})
             voice = r.settings
@@ -161,6 +159,11 @@ def build_app(studio: Studio):
                     steps: e.settings["steps"], width: e.settings["width"], height: e.settings["height"],
                     guidance: e.settings["guidance"], image: gr.update(value=e.shown, alt_text=e.request.prompt),
                     download: gr.update(value=e.shown, interactive=True)}
+
+        def went_back(e) -> dict:
+            if e is None:
+                return {status: "Nothing to go back to."}
+            return {**show_entry(e), status: f"Went back to: {e.request.prompt}"}
 
         def gallery_items(s: Session) -> list:
             return [(e.shown, e.caption) for e in s.gallery]
@@ -215,7 +218,7 @@ def build_app(studio: Studio):
                         out[status] = f"Not drawn: {exc}"
             return out
 
-        live_outputs = [session, status, heard, removed, trigger, speak, image, download, *fields[0:]]
+        live_outputs = [session, status, heard, removed, trigger, speak, image, download, *fields]
         quiet = dict(show_progress="hidden")  # no timers inside the status line or the text boxes
         mic.start_recording(on_start, [session, pause], [session, status], queue=False, **quiet)
         mic.stream(on_chunk, [mic, session, mode, pause], live_outputs, stream_every=0.5, time_limit=LISTEN_LIMIT_S,
@@ -316,10 +319,7 @@ def build_app(studio: Studio):
 
         def on_undo(s: Session):
             s = s or Session()
-            entry = studio.undo(s)
-            if entry is None:
-                return {session: s, status: "Nothing to go back to."}
-            return {session: s, **show_entry(entry), status: f"Went back to: {entry.request.prompt}"}
+            return {session: s, **went_back(studio.undo(s))}
 
         undo.click(on_undo, [session], [session, status, image, download, *fields], queue=False, **quiet)
 

@@ -183,3 +183,19 @@ def test_long_recordings_stop_at_the_limit_without_decoding_them_whole(tmp_path,
     with pytest.raises(Voice2ImgError, match="1800 s long; the limit is 600 s"):
         load_audio(silence)  # the header says how long: refused before decoding
     assert load_audio(silence, max_seconds=None).duration == pytest.approx(1800)  # the operator can lift it
+
+
+def test_decoding_that_takes_too_long_is_given_up_with_the_flag_named(tmp_path):
+    long_mp3 = two_hours_of_speech(tmp_path)
+    with pytest.raises(Voice2ImgError, match=r"decoding took over 0.05 s \(--decode-timeout\)") as caught:
+        load_audio(long_mp3, max_seconds=None, timeout_s=0.05)
+    assert str(caught.value).startswith(str(long_mp3)) and "\n" not in str(caught.value)
+
+
+def test_the_decode_time_limit_reaches_the_pipeline_from_the_command_line(tmp_path):
+    from voice2img.cli import _pipeline, build_parser
+
+    args = build_parser().parse_args(["run", "x.wav", "--decode-timeout", "7", "--max-audio-seconds", "0"])
+    pipeline = _pipeline(args)
+    assert (pipeline.decode_timeout_s, pipeline.max_audio_seconds) == (7.0, None)
+    assert pipeline.with_image_model("other").decode_timeout_s == 7.0

@@ -5,7 +5,7 @@ Each case is written the way Whisper writes speech down (sentence case, its punc
 import re
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import example, given, settings, strategies as st
 
 from voice2img.understand import ImageRequest
 from voice2img.understand.rules import RulesRewriter
@@ -177,7 +177,7 @@ def test_rewriting_is_fast():
 
 
 # -- properties, on arbitrary text ------------------------------------------------------------
-_PRESET_WORDS = {w for p in DEFAULT_STYLES.values() for w in re.findall(r"[\w'-]+", (p.prompt + " " + p.negative).lower())}
+_PRESET_WORDS = {w for p in DEFAULT_STYLES.values() for w in re.findall(r"[\w']+(?:-[\w']+)*", (p.prompt + " " + p.negative).lower())}
 _VOCABULARY = ["a", "the", "red", "blue", "car", "dog", "um", "uh", "no", "wait", "without", "people", "please", "thank",
                "you", "draw", "me", "can", "like", "so", "well", "seed", "forty", "two", "images", "wide", "in",
                "watercolor", "as", "pixel", "art", "actually", "make", "it", "I", "mean", "scratch", "that", "and",
@@ -189,11 +189,13 @@ spoken_text = st.one_of(
 
 
 def _words(text):
-    return set(re.findall(r"[\w'-]+", text.lower()))
+    # hyphens join words ("well-lit") but do not belong to them: "0--" is the word "0" and a dash
+    return set(re.findall(r"[\w']+(?:-[\w']+)*", text.lower()))
 
 
 @settings(max_examples=400, deadline=None)
 @given(spoken_text)
+@example("0--")  # found by CI: the trailing dash of a spoken correction is not part of the word
 def test_never_invents_words(spoken):
     request = REWRITER.rewrite(spoken)
     made = _words(request.prompt) | _words(request.negative_prompt)

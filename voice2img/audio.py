@@ -54,14 +54,16 @@ class Audio:
         return cls(np.ascontiguousarray(data, dtype=np.float32), source=source, channels=channels)
 
 
-def load_audio(path: str | os.PathLike, channel: int | None = None, max_seconds: float | None = MAX_SECONDS) -> Audio:
+def load_audio(path: str | os.PathLike, channel: int | None = None, max_seconds: float | None = MAX_SECONDS,
+               timeout_s: float | None = DECODE_TIMEOUT_S) -> Audio:
     """Decode ``path`` to 16 kHz mono float32.
 
     Stereo is mixed to mono unless ``channel`` (0-based) picks one channel: mixing two
     speakers, one per channel, garbles both. Raises :class:`Voice2ImgError` naming the file
     when it is missing, empty, not audio, truncated, unreadable, or longer than ``max_seconds``
     (checked before decoding when the file declares its length, and while decoding when it
-    does not, so a two-hour file costs no more memory than the limit).
+    does not, so a two-hour file costs no more memory than the limit), or when decoding takes
+    longer than ``timeout_s`` seconds of work (None: no time limit).
     """
     import av  # PyAV: imported here so `import voice2img` stays light
 
@@ -91,7 +93,7 @@ def load_audio(path: str | os.PathLike, channel: int | None = None, max_seconds:
             raise Voice2ImgError(f"{name}: the recording is {expected:.0f} s long; the limit is {max_seconds:.0f} s "
                                  "(--max-audio-seconds)")
         try:
-            samples = _decode(container, stream, channels, channel, max_seconds)
+            samples = _decode(container, stream, channels, channel, max_seconds, timeout_s)
         except av.error.FFmpegError as exc:
             raise Voice2ImgError(f"{name}: the audio could not be decoded ({_reason(exc)})") from None
         except _TooLong as exc:
@@ -121,7 +123,8 @@ class _TooLong(Exception):
     pass
 
 
-def _decode(container, stream, channels: int, channel: int | None, max_seconds: float | None = None) -> np.ndarray:
+def _decode(container, stream, channels: int, channel: int | None, max_seconds: float | None = None,
+            timeout_s: float | None = DECODE_TIMEOUT_S) -> np.ndarray:
     import time
 
     import av
@@ -147,8 +150,8 @@ def _decode(container, stream, channels: int, channel: int | None, max_seconds: 
     for frame in container.decode(stream):
         frame.pts = None  # let the resampler keep its own clock; broken timestamps are common
         take(resampler.resample(frame))
-        if time.monotonic() - started > DECODE_TIMEOUT_S:
-            raise _TooLong(f"decoding took over {DECODE_TIMEOUT_S:.0f} s; the file is damaged or far too long")
+        if timeout_s is not None and time.monotonic() - started > timeout_s:
+            raise _TooLong(f"decoding took over {timeout_s:g} s (--decode-timeout); the file is damaged or far too long")
     take(resampler.resample(None))  # flush
     if not chunks:
         return np.zeros(0, dtype=np.float32)

@@ -38,6 +38,8 @@ def _hearing_args(parser: argparse.ArgumentParser, device_flag: str = "--device"
                    help="switch off the silence/noise hallucination guard (not recommended)")
     g.add_argument("--max-audio-seconds", type=float, default=600.0, metavar="S",
                    help="refuse recordings longer than this, before decoding them whole (default: %(default)s)")
+    g.add_argument("--decode-timeout", type=float, default=120.0, metavar="S",
+                   help="give up on a file whose decoding takes longer than this; 0: no limit (default: %(default)s)")
     parser.add_argument(device_flag, dest="device", default="auto",
                         help="where models run: auto (cuda, then mps, then cpu), cpu, cuda or mps")
     parser.add_argument("--json", action="store_true", help="print one JSON object per input file (JSON Lines)")
@@ -194,7 +196,7 @@ def _pipeline(args):
                                check_images=not args.no_nsfw_check, threshold=args.nsfw_threshold,
                                policy=args.nsfw_policy)
     return Pipeline(hearing, drawing, rewriter=rewriter, channel=args.channel, safety=safety,
-                    max_audio_seconds=args.max_audio_seconds or None)
+                    max_audio_seconds=args.max_audio_seconds or None, decode_timeout_s=args.decode_timeout or None)
 
 
 def _vocabulary() -> str:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Callable
 
 from . import __version__
-from .audio import MAX_SECONDS, Audio, load_audio
+from .audio import DECODE_TIMEOUT_S, MAX_SECONDS, Audio, load_audio
 from .draw import Drawing, DrawingOptions, Renderer
 from .draw.render import MAX_SEED
 from .errors import NoSpeechError
@@ -91,8 +91,9 @@ class Pipeline:
 
     def __init__(self, hearing: HearingOptions | None = None, drawing: DrawingOptions | None = None,
                  rewriter: Rewriter | None = None, channel: int | None = None, safety: SafetyOptions | None = None,
-                 max_audio_seconds: float | None = MAX_SECONDS):
+                 max_audio_seconds: float | None = MAX_SECONDS, decode_timeout_s: float | None = DECODE_TIMEOUT_S):
         self.max_audio_seconds = max_audio_seconds
+        self.decode_timeout_s = decode_timeout_s
         self.hearing = hearing or HearingOptions()
         self.safety_options = safety or SafetyOptions()
         self.safety = Safety(self.safety_options)
@@ -109,7 +110,7 @@ class Pipeline:
     def with_image_model(self, model: str) -> "Pipeline":
         """A pipeline drawing with another image model that shares this one's Whisper model."""
         other = Pipeline(self.hearing, replace(self.drawing, model=model, profile=None), self.rewriter, self.channel,
-                         self.safety_options, self.max_audio_seconds)
+                         self.safety_options, self.max_audio_seconds, self.decode_timeout_s)
         other._hearing_slot = self._hearing_slot
         return other
 
@@ -141,7 +142,7 @@ class Pipeline:
                 raise Voice2ImgError(f"{source.source or 'audio'}: {source.duration:.0f} s is longer than the limit of "
                                      f"{limit:.0f} s (--max-audio-seconds)")
             return source
-        return load_audio(source, channel=self.channel, max_seconds=limit)
+        return load_audio(source, channel=self.channel, max_seconds=limit, timeout_s=self.decode_timeout_s)
 
     def transcribe(self, source: str | os.PathLike | Audio, timings: dict | None = None) -> Transcript:
         timings = timings if timings is not None else {}

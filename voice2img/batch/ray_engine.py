@@ -20,10 +20,11 @@ from .local import HEAR_BATCH, finish_one
 
 
 class _Hear:
-    def __init__(self, hearing, rewriter, channel):
+    def __init__(self, hearing, rewriter, channel, max_audio_seconds, decode_timeout_s):
         from ..pipeline import Pipeline
 
-        self.pipeline = Pipeline(hearing, rewriter=rewriter, channel=channel)
+        self.pipeline = Pipeline(hearing, rewriter=rewriter, channel=channel, max_audio_seconds=max_audio_seconds,
+                                 decode_timeout_s=decode_timeout_s)
 
     def __call__(self, batch: dict) -> dict:
         from .local import hear_many
@@ -89,7 +90,9 @@ def run_on_ray(items: list[Item], out: Path, pipeline, manifest, summary: Summar
                                    override_num_blocks=max(1, -(-len(items) // HEAR_BATCH)))
         heard = data.map_batches(_Hear, batch_size=HEAR_BATCH, concurrency=1, num_cpus=1, runtime_env=threads,
                                  fn_constructor_kwargs={"hearing": pipeline.hearing, "rewriter": pipeline.rewriter,
-                                                        "channel": pipeline.channel})
+                                                        "channel": pipeline.channel,
+                                                        "max_audio_seconds": pipeline.max_audio_seconds,
+                                                        "decode_timeout_s": pipeline.decode_timeout_s})
         drawn = heard.map_batches(_Draw, batch_size=1, concurrency=max(1, int(gpus)) if gpus else 1,
                                   num_cpus=0 if gpus else 1, num_gpus=1 if gpus else 0, runtime_env=threads,
                                   fn_constructor_kwargs={"drawing": pipeline.drawing, "safety": pipeline.safety_options})

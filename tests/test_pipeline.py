@@ -47,6 +47,21 @@ def test_silence_raises_no_speech_and_draws_nothing(pipeline):
         pipeline.run(Audio.from_array(noise("silence"), source="silence"))
 
 
+def test_speech_that_asks_for_no_picture_says_what_was_heard(pipeline, tmp_path):
+    """"Never mind, thank you." is speech, not silence: the message says what was heard and why nothing is drawn."""
+    import shutil
+    import subprocess
+
+    if not shutil.which("text2wave"):
+        pytest.skip("festival is not installed")
+    wav = tmp_path / "never_mind.wav"
+    subprocess.run(["text2wave", "-eval", "(voice_cmu_us_slt_arctic_hts)", "-o", str(wav)], input=b"Never mind, thank you.",
+                   check=True, capture_output=True)
+    with pytest.raises(NoSpeechError, match=r"never_mind.wav: heard '.*[Nn]ever mind.*', but nothing in it asks for a picture"):
+        pipeline.run(wav, tmp_path)
+    assert not list(tmp_path.glob("*.png"))
+
+
 def test_settings_said_aloud_reach_the_images(pipeline, tmp_path):
     """"two images … wide … seed 77": two PNGs, seeds 77 and 78, in a 16:9 shape."""
     from voice2img.understand import rewrite

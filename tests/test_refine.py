@@ -38,3 +38,51 @@ def test_without_a_previous_request_follow_up_words_are_a_new_request():
 def test_colour_goes_before_the_subject_when_there_was_none():
     first = REWRITER.rewrite("A car on a beach.")
     assert REWRITER.rewrite("Make it green.", first).prompt == "a green car on a beach"
+
+
+SCENE = REWRITER.rewrite("A red car on a street with people.")
+
+
+@pytest.mark.parametrize("said,prompt,action", [
+    # colours, said of the whole picture or of one thing in it
+    ("Make the car blue.", "a blue car on a street with people", "draw"),
+    ("Turn the car green.", "a green car on a street with people", "draw"),
+    ("Change the color to blue.", "a blue car on a street with people", "draw"),
+    ("Change the colour of the car to light blue.", "a light blue car on a street with people", "draw"),
+    ("The car should be yellow.", "a yellow car on a street with people", "draw"),
+    ("Actually, make it green.", "a green car on a street with people", "draw"),
+    ("Blue instead.", "a blue car on a street with people", "draw"),
+    ("Make the sky purple.", "a red car on a street with people, purple sky", "draw"),
+    # one thing changed, or another subject for the same scene
+    ("Make the street wet.", "a red car on a wet street with people", "draw"),
+    ("Make the people smaller.", "a red car on a street with smaller people", "draw"),
+    ("Make it a truck.", "a truck on a street with people", "draw"),
+    ("Turn the car into a truck.", "a truck on a street with people", "draw"),
+    ("Replace the people with dogs.", "a red car on a street with dogs", "draw"),
+    ("Swap the street for a beach.", "a red car on a beach with people", "draw"),
+    # additions, places, times, looks
+    ("And a hat.", "a red car on a street with people, with a hat", "draw"),
+    ("Now add some trees.", "a red car on a street with people, with some trees", "draw"),
+    ("At night.", "a red car on a street with people, at night", "draw"),
+    ("Put it on the moon.", "a red car on a street with people, on the moon", "draw"),
+    ("More detailed.", "a red car on a street with people, more detailed", "draw"),
+    ("A bit darker.", "a red car on a street with people, darker", "draw"),
+    # again and undo, said in other words
+    ("Show me another one.", "a red car on a street with people", "again"),
+    ("Try a different seed.", "a red car on a street with people", "again"),
+    ("Go back to the previous one.", "a red car on a street with people", "undo"),
+    ("No, take that back.", "a red car on a street with people", "undo"),
+    ("I liked the last one better.", "a red car on a street with people", "undo"),
+    # not follow-ups
+    ("Now draw a cat instead.", "a cat", "draw"),
+    ("Never mind.", "", "draw"),
+])
+def test_follow_ups_in_other_words(said, prompt, action):
+    request = REWRITER.rewrite(said, SCENE)
+    assert (request.prompt, request.action) == (prompt, action)
+
+
+def test_a_colour_for_one_thing_leaves_the_other_colours_alone():
+    first = REWRITER.rewrite("A red car beside a white house.")
+    assert REWRITER.rewrite("Paint the house green.", first).prompt == "a red car beside a green house"
+    assert REWRITER.rewrite("Make it blue.", first).prompt == "a blue car beside a white house"

@@ -248,9 +248,14 @@ class Pipeline:
                 name = sources[i].source if isinstance(sources[i], Audio) else os.fspath(sources[i])
                 with _timed(t, "understand"):
                     request = self.understand(transcript, previous)
-                if transcript.no_speech or request.empty:
-                    why = "; ".join(transcript.dropped) or "nothing left to draw after cleanup"
+                invented = request.empty and any(r.reason == "known Whisper hallucination" for r in request.removed)
+                if transcript.no_speech or invented:
+                    why = "; ".join(transcript.dropped) or ("Whisper's usual words for silence" if invented else "nothing was said")
                     out[i] = NoSpeechError(f"{name}: no speech heard, so no image was made ({why})")
+                elif request.empty:  # words, but none that ask for a picture: "yes", "never mind", "thank you"
+                    why = "; ".join(f"{r.text.strip(' ,.!?')!r}: {r.reason}" for r in request.removed) or "nothing to draw"
+                    out[i] = NoSpeechError(f"{name}: heard {transcript.text.strip()!r}, but nothing in it asks for a "
+                                           f"picture, so no image was made ({why})")
                 else:
                     out[i] = Result(name, transcript, request, timings=t)
         return out

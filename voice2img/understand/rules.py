@@ -35,6 +35,12 @@ HALLUCINATIONS = {
     "silence", "foreign", "you you", "he", "i", "a", "the",
 }
 
+# Words that answer or acknowledge but ask for no picture: "yes", "no", "sure", "never mind".
+NOT_A_REQUEST = {"yes", "yeah", "yep", "yup", "no", "nope", "nah", "sure", "alright", "all right", "right", "fine", "cool",
+                 "great", "nice", "good", "perfect", "wow", "never mind", "nevermind", "nothing", "stop", "cancel",
+                 "yes please", "no thanks", "no thank you", "okay then", "ok then", "that's good", "that's great",
+                 "that's nice", "that's perfect", "looks good", "looks great", "i like it", "i love it"}
+
 FILLERS = re.compile(
     r"(?<![\w'-])(?:u+m+|u+h+m*|e+r+m*|e+h+|h+m+|m+h*m+|a+h+|o+h+|u+h+-h+u+h+)(?![\w'-])[,.…!?]?\s*", I)
 VERBAL_FILLERS = [
@@ -79,6 +85,7 @@ _STRONG_CLOSING = (r"thank you(?:\s+(?:very|so)\s+much)?|thanks(?:\s+(?:a lot|so
 CLOSINGS = [
     re.compile(r"[\s,.!?]*\b(?:" + _STRONG_CLOSING + r")[\s.!?,]*$", I),
     re.compile(r"[,.!?]+\s*(?:done|okay|ok|bye|over|go|great|perfect|thanks again|yeah|yes|yep|right)[\s.!?,]*$", I),
+    re.compile(r"[\s,]+(?:instead|this time|for a change)[\s.!?,]*$", I),
 ]
 RESTART = re.compile(r"^.*\b(?:scratch that|start over|start again|never\s?mind|forget (?:that|it|all that)|let me start (?:over|again)|"
                      r"let me rephrase|cancel that|ignore that|delete that)\b[\s,.!?;:]*", I | re.S)
@@ -171,8 +178,10 @@ class RulesRewriter:
             return fresh
         from .refine import refine
 
-        said = _finish(self._settle_light(transcript))
-        return refine(previous, said, fresh) or fresh
+        light = self._settle_light(transcript)
+        said = _finish(light)
+        joined = re.match(r"^\s*(?:and|plus|also)\s+(?=\S)", light, I)  # "and a hat" adds; "a hat" is a new picture
+        return refine(previous, joined.group(0).strip() + " " + said if joined and said else said, fresh) or fresh
 
     def _settle_light(self, transcript: str) -> str:
         """The transcript without fillers, politeness and closings, for reading follow-ups."""
@@ -188,6 +197,9 @@ class RulesRewriter:
         text = _normalize(transcript)
         if _words(text) in HALLUCINATIONS:
             work.removed.append(Removal(transcript.strip(), "known Whisper hallucination"))
+            text = ""
+        elif _words(text) in NOT_A_REQUEST:
+            work.removed.append(Removal(transcript.strip(), "not a request"))
             text = ""
         text = self._settle(text, work)
         if text and _words(text) in HALLUCINATIONS:

@@ -83,6 +83,8 @@ def load_audio(path: str | os.PathLike, channel: int | None = None, max_seconds:
         if not container.streams.audio:
             raise Voice2ImgError(f"{name}: the file has no audio stream")
         stream = container.streams.audio[0]
+        if stream.codec_context is None:  # e.g. a WAV header that claims 272-bit samples
+            raise Voice2ImgError(f"{name}: the audio is in a form no decoder reads")
         channels = stream.codec_context.channels or 1
         if channel is not None and not 0 <= channel < channels:
             raise Voice2ImgError(

@@ -205,6 +205,9 @@ class RulesRewriter:
         if text and _words(text) in HALLUCINATIONS:
             work.removed.append(Removal(text, "known Whisper hallucination"))
             text = ""
+        elif text and _words(text) in NOT_A_REQUEST:
+            work.removed.append(Removal(text, "not a request"))
+            text = ""
         prompt = text
         negative = _join_unique(work.negatives)
         if work.style and prompt:

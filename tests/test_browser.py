@@ -35,7 +35,7 @@ def server(tiny_model_dir, tmp_path_factory):
     app = build_app(pipeline, out_dir=str(out))
     port = free_port()
     launch(app, "127.0.0.1", port, block=False, quiet=True)
-    yield f"http://127.0.0.1:{port}/", out
+    yield f"http://127.0.0.1:{port}/", out, app.studio
     app.close()
 
 
@@ -53,7 +53,7 @@ def page_with(server):
     """Opens the app in a fresh browser whose microphone plays the given WAV."""
     from playwright.sync_api import sync_playwright
 
-    url, _ = server
+    url = server[0]
     with sync_playwright() as p:
         browsers = []
 
@@ -247,6 +247,33 @@ def test_a_second_person_is_told_they_are_waiting(page_with):
     assert "1 other request(s) are ahead" in wait_status(second, "^Waiting")
     wait_status(first, "^Done")
     wait_status(second, "^Done")
+
+
+def test_a_tab_closed_while_it_waits_leaves_the_queue_count(page_with, server):
+    """Someone gives up and closes the tab while queued: the next person is not told to wait for them."""
+    import time
+
+    studio = server[2]
+    first, second = page_with(), page_with()
+    for page, prompt in ((first, "a slow snail"), (second, "a quick hare")):
+        page.locator("#prompt textarea").fill(prompt)
+        page.locator("#settings button").first.click()
+        page.locator("#steps input").fill("80")
+    first.locator("#generate").click()
+    wait_status(first, "^Drawing")
+    second.locator("#generate").click()
+    wait_status(second, "^Waiting")
+    assert studio.waiting == 2
+    second.context.browser.close()  # the tab goes while its request is still queued
+    wait_status(first, "^Done")
+    deadline = time.monotonic() + 30
+    while studio.waiting and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert studio.waiting == 0
+    third = page_with()
+    third.locator("#prompt textarea").fill("a calm pond")
+    third.locator("#generate").click()
+    assert wait_status(third, "^(Drawing|Done)")
 
 
 def test_an_uploaded_recording_is_heard_and_drawn(page_with):

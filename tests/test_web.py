@@ -149,6 +149,34 @@ def test_undo_of_a_change_not_yet_drawn_returns_to_the_last_image(studio):
     assert back.restored is first and s.current.prompt == "a yellow submarine"
 
 
+def test_undo_said_while_a_change_is_drawing_keeps_the_picture_gone_back_to(studio):
+    """Hands-free: "make it red" starts drawing, "undo" is heard before it finishes."""
+    import threading
+
+    s = Session()
+    studio.type(s, "a yellow submarine")
+    first = draw_fields(studio, s)[0]
+    studio.type(s, "make it red")
+    request = studio.request_from_fields(s, s.current.prompt, "", 1, 64, 64, None, -1)
+    started, release = threading.Event(), threading.Event()
+
+    def slow_progress(done, total):
+        started.set()
+        release.wait(30)
+
+    drawn = {}
+    worker = threading.Thread(target=lambda: drawn.update(entries=studio.draw(s, request, progress=slow_progress)))
+    worker.start()
+    assert started.wait(30)
+    back = studio.type(s, "undo")  # heard while the red one is drawing
+    release.set()
+    worker.join(60)
+    red = drawn["entries"][0]
+    assert back.restored is first and s.current.prompt == "a yellow submarine"
+    assert not studio.is_current(s, red) and s.gallery[0] is red  # kept, not current
+    assert studio.type(s, "make it green").request.prompt == "a green submarine"  # follow-ups change the yellow one
+
+
 def test_a_second_image_model_shares_whisper_and_draws_on_its_own(tiny_model_dir, tmp_path):
     from voice2img.testing import save_tiny_pipeline
 
@@ -163,3 +191,17 @@ def test_a_second_image_model_shares_whisper_and_draws_on_its_own(tiny_model_dir
     request = studio.request_from_fields(s, "a paper boat", "", 1, 64, 64, 0.0, 9)
     entry = studio.draw(s, request, model=other)[0]
     assert entry.settings["model"] == other and entry.seed == 9
+
+
+def test_the_queue_count_is_kept_per_tab_and_forgets_a_closed_tab(tiny_model_dir, tmp_path):
+    from voice2img import DrawingOptions, Pipeline
+    from voice2img.web import Studio
+
+    studio = Studio(Pipeline(drawing=DrawingOptions(model=str(tiny_model_dir))), tmp_path)
+    assert [studio.enter("tab-a"), studio.enter("tab-b"), studio.enter("tab-a")] == [0, 1, 2]  # requests ahead
+    studio.forget("tab-a")  # closed with two requests queued
+    assert studio.waiting == 1
+    studio.leave("tab-a")  # a request of the closed tab that Gradio ran anyway: nothing to take away
+    assert studio.waiting == 1 and studio.enter("tab-c") == 1
+    studio.leave("tab-b"), studio.leave("tab-c")
+    assert studio.waiting == 0

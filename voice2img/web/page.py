@@ -247,13 +247,13 @@ def build_app(studio: Studio):
             event(on_typed, [typed, session, mode], [*live_outputs, typed], concurrency_limit=None, **quiet)
 
         # -- drawing ---------------------------------------------------------------------------------
-        def announce():
-            ahead = studio.enter()
+        def announce(request: gr.Request):
+            ahead = studio.enter(_tab(request))
             if ahead:
                 return f"Waiting: {ahead} other request(s) are ahead of yours; yours starts when they finish."
             return "Drawing…"
 
-        def draw(s: Session, model_value, new_seed: bool, *values):
+        def draw(tab: str, s: Session, model_value, new_seed: bool, *values):
             s = s or Session()
             try:
                 try:
@@ -263,7 +263,7 @@ def build_app(studio: Studio):
                     return
                 yield from drawing(s, request, model_value)
             finally:
-                studio.leave()
+                studio.leave(tab)
 
         def drawing(s: Session, request, model_value, progress=gr.Progress()):
             steps_done: queue.Queue = queue.Queue()
@@ -289,6 +289,12 @@ def build_app(studio: Studio):
                 return
             entries = outcome["entries"]
             e = entries[0]
+            if not studio.is_current(s, e):  # "undo" was said while this was drawing
+                back = s.current
+                yield {session: s, gallery: gallery_items(s),
+                       status: "Drawn and kept in the history, but you went back while it was drawing, so the "
+                               f"current picture is still “{back.prompt if back else 'none'}”."}
+                return
             t = e.timings
             took = ", ".join(f"{k.replace('_', ' ')} {v:.2f} s" for k, v in t.items())
             count = f"{len(entries)} images" if len(entries) > 1 else "image"
@@ -300,14 +306,15 @@ def build_app(studio: Studio):
         draw_inputs = [session, model, *fields]
         draw_outputs = [session, status, gallery, timings, image, download, *fields]
 
-        def draw_new(s, m, *values):
-            yield from draw(s, m, False, *values)
+        # (Gradio hands a gr.Request only to a positional parameter, hence request first.)
+        def draw_new(request: gr.Request, s, m, *values):
+            yield from draw(_tab(request), s, m, False, *values)
 
-        def draw_again(s, m, *values):
-            yield from draw(s, m, True, *values)
+        def draw_again(request: gr.Request, s, m, *values):
+            yield from draw(_tab(request), s, m, True, *values)
 
-        def draw_triggered(token, s, m, *values):
-            yield from draw(s, m, token.endswith("|again"), *values)
+        def draw_triggered(request: gr.Request, token, s, m, *values):
+            yield from draw(_tab(request), s, m, token.endswith("|again"), *values)
 
         # Gradio's progress bar on the image alone; the status line says the same in words.
         common = dict(concurrency_id="draw", concurrency_limit=limits.concurrency, show_progress="minimal",
@@ -342,8 +349,17 @@ def build_app(studio: Studio):
         model.input(on_model, [model], [status, steps, width, height, guidance], queue=False, **quiet)
         speak.change(None, [speak, readback], None, js=JS_SPEAK)
 
+        # A tab closed while its request waits: that request will never be drawn; the count forgets it.
+        def on_unload(request: gr.Request):
+            studio.forget(_tab(request))
+
+        app.unload(on_unload)
         _api(gr, studio)
     return app
+
+
+def _tab(request) -> str:
+    return getattr(request, "session_hash", None) or ""
 
 
 def _api(gr, studio: Studio) -> None:

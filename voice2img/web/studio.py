@@ -8,6 +8,7 @@ is tested directly as well as through a real browser.
 from __future__ import annotations
 
 import atexit
+import collections
 import os
 import shutil
 import tempfile
@@ -66,6 +67,7 @@ class Session:
     said: int = 0  # counts read-backs, so the same words said twice are read twice
     transcript: object | None = None  # the last turn's Transcript, for the image's metadata
     source: str = ""  # where the last turn came from: microphone, a file's name, typed
+    undos: int = 0  # how many times this tab went back, so a drawing that finishes after an undo stays undone
     lock: object = field(default_factory=threading.Lock, repr=False)  # one microphone chunk at a time
 
     @property
@@ -102,7 +104,9 @@ class Studio:
             if model not in self.pipelines:
                 self.pipelines[model] = pipeline.with_image_model(model)
         self._count = threading.Lock()
-        self.waiting = 0  # requests queued or drawing now, across all sessions
+        # Requests queued or drawing now, by the tab (Gradio session) that sent them, so that a
+        # tab closed while its request waits takes its place in the count with it.
+        self._tickets: collections.Counter = collections.Counter()
         self._shown = Path(tempfile.mkdtemp(prefix="voice2img-web-"))
         atexit.register(shutil.rmtree, self._shown, ignore_errors=True)
 
@@ -187,6 +191,7 @@ class Studio:
 
         A change heard but not drawn yet (review mode) is what goes: back to the last image.
         """
+        session.undos += 1
         if session.pending is not None:
             session.pending = None
             return session.stack[-1] if session.stack else None
@@ -220,8 +225,13 @@ class Studio:
                        action="draw")
 
     def draw(self, session: Session, request: ImageRequest, model: str | None = None, progress=None) -> list[Entry]:
-        """Draw and keep the request's images; they join the session's gallery and undo stack."""
+        """Draw and keep the request's images; they join the session's gallery and undo stack.
+
+        When the person went back ("undo") while this was drawing, the images join the gallery
+        only: nothing is lost, and the picture they went back to stays the current one.
+        """
         pipeline = self.pipeline_for(model)
+        undos = session.undos
         timings: dict = {}
         drawings = pipeline.draw(request, progress=progress, timings=timings)
         transcript = session.transcript
@@ -236,19 +246,42 @@ class Studio:
                          settings={"steps": d.steps, "guidance": d.guidance, "width": d.width, "height": d.height,
                                    "model": d.model})
                    for d, png in zip(result.drawings, result.png_paths)]
-        session.pending = None
-        session.stack.append(entries[0])
         session.gallery[:0] = reversed(entries)
+        if session.undos == undos:
+            session.pending = None
+            session.stack.append(entries[0])
         return entries
 
-    def enter(self) -> int:
-        with self._count:
-            self.waiting += 1
-            return self.waiting - 1  # requests ahead of this one
+    @staticmethod
+    def is_current(session: Session, entry: Entry) -> bool:
+        """Whether ``entry`` is the picture follow-ups now change (False: it was undone while drawing)."""
+        return bool(session.stack) and session.stack[-1] is entry
 
-    def leave(self) -> None:
+    @property
+    def waiting(self) -> int:
+        """Requests queued or drawing now, across all tabs."""
         with self._count:
-            self.waiting = max(0, self.waiting - 1)
+            return sum(self._tickets.values())
+
+    def enter(self, tab: str = "") -> int:
+        """A request from ``tab`` joins the queue; how many are ahead of it."""
+        with self._count:
+            ahead = sum(self._tickets.values())
+            self._tickets[tab] += 1
+            return ahead
+
+    def leave(self, tab: str = "") -> None:
+        """A request from ``tab`` is done (drawn, refused or failed)."""
+        with self._count:
+            if self._tickets.get(tab, 0) > 1:
+                self._tickets[tab] -= 1
+            else:
+                self._tickets.pop(tab, None)  # gone already if the tab was closed
+
+    def forget(self, tab: str) -> None:
+        """The tab is closed: whatever it still had queued will never be drawn."""
+        with self._count:
+            self._tickets.pop(tab, None)
 
 
 def _whole(value, name: str) -> int | None:

@@ -73,6 +73,10 @@ SCENE = REWRITER.rewrite("A red car on a street with people.")
     ("Go back to the previous one.", "a red car on a street with people", "undo"),
     ("No, take that back.", "a red car on a street with people", "undo"),
     ("I liked the last one better.", "a red car on a street with people", "undo"),
+    # how Whisper tiny.en wrote what synthetic voices said (measured with festival and flite)
+    ("and do.", "a red car on a street with people", "undo"),
+    ("Endo.", "a red car on a street with people", "undo"),
+    ("Make the card blue.", "a blue car on a street with people", "draw"),
     # not follow-ups
     ("Now draw a cat instead.", "a cat", "draw"),
     ("Never mind.", "", "draw"),

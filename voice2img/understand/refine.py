@@ -19,7 +19,9 @@ _LEAD = r"^(?:(?:and|also|now|then|please|can you|could you|would you|will you|o
 _OPENERS = re.compile(r"^(?:(?:actually|wait|hmm+|oh|okay|ok|right|alright|all right|great|nice|cool|good|perfect|"
                       r"hey|well|yeah|yes|no|nah|nope|instead)\b[,.!]?\s+)+(?=\S)", I)
 _ONE = r"(?:one|image|picture|version|drawing|pic|try|attempt)"
-UNDO = re.compile(_LEAD + r"(?:undo(?: that| it| the last(?: one| change| step)?| last)?|go back(?: one(?: step)?)?|back|revert(?: that| it)?"
+# Whisper tiny.en hears a lone "Undo." as "and do." (festival, flite) or "Endo."; after a picture,
+# nothing else would be meant by those.
+UNDO = re.compile(_LEAD + r"(?:(?:undo|un-do|un do|and do|an do|on do|endo)(?: that| it| the last(?: one| change| step)?| last)?|go back(?: one(?: step)?)?|back|revert(?: that| it)?"
                   r"|(?:the\s+)?previous(?: " + _ONE + r")?|take (?:that|it) back|scratch that|(?:i liked |i prefer )?the (?:last|previous) "
                   + _ONE + r" (?:was )?better|(?:go |revert |switch |change it )?back to (?:the )?(?:last|previous|earlier|old|one before|other) "
                   + _ONE + r"|(?:go |revert |change it |switch )?back to (?:the )?(?:one before|way it was|previous)|(?:go back to |back to )?how it was(?: before)?)$", I)
@@ -130,9 +132,13 @@ def refine(previous: ImageRequest, said: str, fresh: ImageRequest) -> ImageReque
 
 
 def _find(prompt: str, thing: str) -> re.Match | None:
-    """Where the thing's head word (its last word, plural or not) is in the prompt."""
+    """Where the thing's head word (its last word, plural or not) is in the prompt; or a word that
+    differs from it by one letter added at the end ("card" heard for "car")."""
     head = _DETERMINER.sub("", thing.strip()).split()[-1]
-    return re.search(r"\b" + re.escape(head) + r"(?:s|es)?\b", prompt, I)
+    found = re.search(r"\b" + re.escape(head) + r"(?:s|es)?\b", prompt, I)
+    if found or len(head) < 4:
+        return found
+    return re.search(r"\b" + re.escape(head[:-1]) + r"\b", prompt, I)
 
 
 def _new_subject(prompt: str, subject: str) -> str:

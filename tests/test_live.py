@@ -78,3 +78,35 @@ def test_a_follow_up_is_understood_against_the_current_request(pipeline):
     assert len(finals) == 1
     request = finals[0].result.request
     assert request.prompt == "a beach" and request.negative_prompt == "people"
+
+
+def _festival(text, tmp_path):
+    import shutil
+    import subprocess
+
+    if not shutil.which("text2wave"):
+        pytest.skip("festival is not installed")
+    wav = tmp_path / "said.wav"
+    subprocess.run(["text2wave", "-eval", "(voice_cmu_us_slt_arctic_hts)", "-o", str(wav)], input=text.encode(),
+                   check=True, capture_output=True)
+    return load_audio(wav).samples
+
+
+@pytest.mark.parametrize("extra_ms,finals_expected", [(1400, 1), (0, 2)])
+def test_a_pause_after_an_unfinished_phrase_waits_for_the_rest(pipeline, tmp_path, extra_ms, finals_expected):
+    """"A red car with … a blue roof." — a one-second search for the next word after "with" does not
+    end the request (it would without the longer wait, which is what extra_ms=0 shows)."""
+    first, rest = _festival("A red car with", tmp_path), _festival("a blue roof.", tmp_path)
+    stream = np.concatenate([silence(0.5), first, silence(1.0), rest, silence(2.5)])
+    options = LiveOptions(end_silence_ms=600, unfinished_extra_ms=extra_ms)
+    finals = [e for e in feed(LiveListener(pipeline, options), stream) if e.kind == "final"]
+    assert len(finals) == finals_expected, [f.result.transcript.text for f in finals]
+    if finals_expected == 1:
+        assert "roof" in finals[0].result.request.prompt and "car" in finals[0].result.request.prompt
+
+
+def test_a_finished_sentence_still_ends_at_the_usual_pause(pipeline, tmp_path):
+    said = _festival("A red car on a beach.", tmp_path)
+    events = feed(LiveListener(pipeline, LiveOptions(end_silence_ms=600)), np.concatenate([said, silence(2.5)]))
+    [final] = [e for e in events if e.kind == "final"]
+    assert final.at - final.speech_end == pytest.approx(0.6, abs=0.1)

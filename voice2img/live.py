@@ -5,7 +5,9 @@ Voice activity detection (Silero, inside faster-whisper, offline) runs on each c
 ``end_silence_ms`` ends an utterance. To have the prompt ready the moment the pause is long
 enough, hearing starts speculatively after ``speculate_ms`` of pause; if the person goes on
 speaking, that work is dropped. The wait for the pause is a setting because it trades
-responsiveness against cutting people off mid-sentence (see README for measurements).
+responsiveness against cutting people off mid-sentence (see README for measurements). A pause
+after words that cannot end a request ("a red car with…", "and", "um") is given longer:
+``unfinished_extra_ms`` more, so someone searching for the next word is not cut off.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ class LiveOptions:
     preroll_ms: int = 300  # audio kept from before speech started, so first syllables are not clipped
     max_utterance_s: float = 25.0  # an utterance this long is ended even without a pause
     partial_every_ms: int = 0  # while someone speaks, hear what they said so far this often (0: never)
+    unfinished_extra_ms: int = 1400  # a pause after "with", "and", "the", "um"… may last this much longer (0: no)
 
 
 @dataclass(frozen=True, eq=False)
@@ -129,6 +132,11 @@ class LiveListener:
         if o.speculate_ms and self._speculation is None and silence_ms >= o.speculate_ms:
             self._speculation = self._hear(u)
         if silence_ms >= o.end_silence_ms:
+            if o.unfinished_extra_ms and silence_ms < o.end_silence_ms + o.unfinished_extra_ms:
+                if self._speculation is None:
+                    self._speculation = self._hear(u)
+                if sounds_unfinished(self._speculation):
+                    return events  # the person is looking for the next word: keep listening
             events += self._finish()
         return events
 
@@ -156,6 +164,25 @@ class LiveListener:
         if isinstance(outcome, NoSpeechError):
             return [LiveEvent("no speech", at, message=str(outcome), compute_seconds=compute, speech_end=end)]
         return [LiveEvent("final", at, result=outcome, compute_seconds=compute, speech_end=end)]
+
+
+# Words a request does not end on: what comes after them is still to be said.
+_UNFINISHED = frozenset("""and or but with without of a an the in on at to for from by into onto under over
+    near behind beside between like some my his her their its our your very really plus also then which
+    that who whose um uh er erm hmm""".split())
+
+
+def sounds_unfinished(outcome) -> bool:
+    """Whether what was heard stops mid-phrase: "a red car with", "a dog and", "um", "a cat…"."""
+    if isinstance(outcome, Exception) or outcome is None:
+        return False
+    text = outcome.transcript.text.strip()
+    if not text:
+        return False
+    if text.endswith(("...", "…", ",", "-", "—")):
+        return True
+    words = text.lower().rstrip(".!?").split()
+    return bool(words) and words[-1].strip(",;:\"'") in _UNFINISHED
 
 
 def _audio(u: _Utterance) -> Audio:

@@ -145,6 +145,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="the microphone: an input device's index or part of its name (default: the system's)")
     p.add_argument("--list-devices", action="store_true", help="list input devices and exit")
     p.add_argument("--pause-ms", type=int, default=600, help="a pause this long ends a request (default: %(default)s)")
+    p.add_argument("--unfinished-wait-ms", type=int, default=1400, metavar="MS",
+                   help="after words a request cannot end on ('with', 'and', 'um'), wait this much longer; 0: no "
+                        "(default: %(default)s)")
     p.add_argument("--max-images", type=int, metavar="N", help="stop after N images (default: until Ctrl-C)")
     _hearing_args(p, device_flag="--compute-device")
     _understanding_args(p)
@@ -390,8 +393,8 @@ def cmd_listen(args) -> int:
         else:  # progress goes to stderr, so stdout stays one record per image
             print(f"[{heard.kind}] {heard.message}", file=sys.stderr, flush=True)
 
-    listen(pipeline, args.out, report, device=args.input_device, live_options=LiveOptions(end_silence_ms=args.pause_ms),
-           max_utterances=args.max_images)
+    options = LiveOptions(end_silence_ms=args.pause_ms, unfinished_extra_ms=args.unfinished_wait_ms)
+    listen(pipeline, args.out, report, device=args.input_device, live_options=options, max_utterances=args.max_images)
     return 0
 
 

@@ -36,6 +36,9 @@ CASES = [
     ("A cat in the, in the garden.", "a cat in the garden", "", {}),
     ("A very very tall tower.", "a very very tall tower", "", {}),
     ("Bora Bora at sunset.", "bora Bora at sunset", "", {}),
+    # Whisper's decoder looping (seen with tiny.en on flite speech): one request, not two
+    ("Draw a bow of fruit. Draw a bow of fruit.", "a bow of fruit", "", {}),
+    ("A cat on a sofa. A cat on a sofa. A cat on a sofa.", "a cat on a sofa", "", {}),
     # self-corrections
     ("Can you draw me a red, no wait, a blue car?", "a blue car", "", {}),
     ("A red car, no wait, a blue car.", "a blue car", "", {}),

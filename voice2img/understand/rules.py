@@ -194,7 +194,7 @@ class RulesRewriter:
 
     def _rewrite(self, transcript: str) -> ImageRequest:
         work = _Work()
-        text = _normalize(transcript)
+        text = _repeated_sentences(_normalize(transcript), work)
         if _words(text) in HALLUCINATIONS:
             work.removed.append(Removal(transcript.strip(), "known Whisper hallucination"))
             text = ""
@@ -367,6 +367,19 @@ def _merge(before: str, after: str, marker: str) -> tuple[str, str]:
         j = 1 if re.fullmatch(_DET, words[0], I) else 0
         return " ".join(words[:j] + [after.strip(" ,.;:!?")] + words[j + 1:]), words[j]
     return after, before
+
+
+def _repeated_sentences(text: str, work: _Work) -> str:
+    """"Draw a bowl of fruit. Draw a bowl of fruit.": Whisper's decoder looping, not a second request."""
+    kept, seen = [], set()
+    for sentence in re.split(r"(?<=[.!?])\s+", text):
+        key = _words(sentence)
+        if key in seen and " " in key:
+            work.removed.append(Removal(sentence, "repetition"))
+            continue
+        seen.add(key)
+        kept.append(sentence)
+    return " ".join(kept)
 
 
 def _repetitions(text: str, work: _Work) -> str:

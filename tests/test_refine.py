@@ -79,6 +79,8 @@ SCENE = REWRITER.rewrite("A red car on a street with people.")
     ("Make the card blue.", "a blue car on a street with people", "draw"),
     # not follow-ups
     ("Now draw a cat instead.", "a cat", "draw"),
+    ("In a forest, a deer drinking from a stream.", "in a forest, a deer drinking from a stream", "draw"),
+    ("With a big smile, a girl waving.", "with a big smile, a girl waving", "draw"),
     ("Never mind.", "", "draw"),
 ])
 def test_follow_ups_in_other_words(said, prompt, action):
@@ -90,3 +92,22 @@ def test_a_colour_for_one_thing_leaves_the_other_colours_alone():
     first = REWRITER.rewrite("A red car beside a white house.")
     assert REWRITER.rewrite("Paint the house green.", first).prompt == "a red car beside a green house"
     assert REWRITER.rewrite("Make it blue.", first).prompt == "a blue car beside a white house"
+
+
+def test_standalone_prompts_said_after_a_picture_stay_new_requests():
+    """All 1,632 PartiPrompts, each said while a picture is on screen: none is taken as a change to it."""
+    import csv
+
+    from conftest import ROOT
+
+    parti = ROOT.parent / "shared" / "data" / "PartiPrompts.tsv"
+    if not parti.is_file():
+        pytest.skip("../shared/data/PartiPrompts.tsv is not present beside this checkout")
+    with parti.open(newline="") as f:
+        prompts = [row["Prompt"] for row in csv.DictReader(f, delimiter="\t")]
+    taken = []
+    for prompt in prompts:
+        fresh, after = REWRITER.rewrite(prompt), REWRITER.rewrite(prompt, SCENE)
+        if (after.prompt, after.negative_prompt, after.action) != (fresh.prompt, fresh.negative_prompt, fresh.action):
+            taken.append(prompt)
+    assert len(prompts) > 1000 and not taken, taken[:10]

@@ -120,15 +120,20 @@ def refine(previous: ImageRequest, said: str, fresh: ImageRequest) -> ImageReque
             and _find(previous.prompt, match.group("obj")):
         return drawn(_recolor(previous.prompt, match.group("x"), match.group("obj")))
     match = SCENE.match(text)
-    if match:
+    if match and not _names_a_subject(match.group("x")):
         return drawn(f"{previous.prompt}, {match.group('x')}")
     match = ADD.match(text) or WITH.match(text) or WITH_ANY.match(text)
-    if match:
+    if match and not (match.re is not ADD and _names_a_subject(match.group("x"))):
         return drawn(f"{previous.prompt}, with {match.group('x')}")
     match = MAKE_ANY.match(text)
     if match:  # "make the car go faster": not understood in detail, but clearly about this picture
         return drawn(f"{previous.prompt}, {match.group('x')}")
     return None
+
+
+def _names_a_subject(phrase: str) -> bool:
+    """"in a forest, a deer drinking" is a new picture that opens with its place, not a place for this one."""
+    return bool(re.search(r",\s*(?:a|an|the|some|two|three|four|five|\d+)\s", phrase, I)) or len(phrase.split()) > 10
 
 
 def _find(prompt: str, thing: str) -> re.Match | None:

@@ -77,6 +77,7 @@ SCENE = REWRITER.rewrite("A red car on a street with people.")
     ("and do.", "a red car on a street with people", "undo"),
     ("Endo.", "a red car on a street with people", "undo"),
     ("Make the card blue.", "a blue car on a street with people", "draw"),
+    ("Add some clouds. Add some clouds.", "a red car on a street with people, with some clouds", "draw"),  # decoder loop
     # not follow-ups
     ("Now draw a cat instead.", "a cat", "draw"),
     ("In a forest, a deer drinking from a stream.", "in a forest, a deer drinking from a stream", "draw"),

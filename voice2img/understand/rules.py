@@ -186,7 +186,7 @@ class RulesRewriter:
     def _settle_light(self, transcript: str) -> str:
         """The transcript without fillers, politeness and closings, for reading follow-ups."""
         work = _Work()
-        text = work.cut(FILLERS, _normalize(transcript), "filler")
+        text = work.cut(FILLERS, _repeated_sentences(_normalize(transcript), work), "filler")
         text = _tidy(work.cut(POLITE, text, "politeness", " "))
         for pattern in CLOSINGS:
             text = _tidy(work.cut(pattern, text, "closing", ""))

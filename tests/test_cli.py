@@ -124,6 +124,18 @@ def test_user_errors_are_one_line_never_a_traceback(args, message):
     assert len(lines) == 1 and lines[0].startswith("voice2img: error: ") and message in lines[0], out.stderr
 
 
+@pytest.mark.parametrize("args,message", [
+    (["run", "x.wav", "--max-audio-seconds", "-5"], "--max-audio-seconds: must be at least 0 (got -5)"),
+    (["run", "x.wav", "--decode-timeout", "soon"], "--decode-timeout: 'soon' is not a number"),
+    (["listen", "--pause-ms", "5"], "--pause-ms: must be at least 100 (got 5)"),
+    (["serve", "--concurrency", "0"], "--concurrency: must be at least 1 (got 0)"),
+    (["serve", "--max-queue", "1.5"], "--max-queue: '1.5' is not a whole number"),
+])
+def test_limits_out_of_range_are_refused_before_anything_loads(args, message):
+    out = voice2img(*args, timeout=60)
+    assert out.returncode == 2 and message in out.stderr.splitlines()[-1], out.stderr
+
+
 def test_rewrite_prints_the_request_as_json():
     out = voice2img("rewrite", "--json", "Um, can you draw me a red, no wait, a blue car, without people, wide, seed 9, thank you.")
     assert out.returncode == 0, out.stderr

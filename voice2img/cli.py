@@ -18,6 +18,20 @@ from .errors import ModelUnavailableError, NoSpeechError, Voice2ImgError
 EXIT_FAILED = 1
 
 
+
+def _at_least(minimum: float, kind=float):
+    """An argparse type: a number of ``kind`` no smaller than ``minimum``, else one clear line."""
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a {'whole ' if kind is int else ''}number") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be at least {minimum:g} (got {text})")
+        return value
+
+    return parse
+
 def _hearing_args(parser: argparse.ArgumentParser, device_flag: str = "--device") -> None:
     from .hear import BACKENDS, DEFAULT_BACKEND
 
@@ -28,17 +42,17 @@ def _hearing_args(parser: argparse.ArgumentParser, device_flag: str = "--device"
                    help="Whisper model name (tiny.en, base, small.en, large-v3-turbo, …) or local path; "
                         "default: the bundled tiny.en, no download")
     g.add_argument("--language", help="spoken language code (default: English for *.en models, else detected)")
-    g.add_argument("--beam-size", type=int, default=5, help="beam search width (default: %(default)s)")
-    g.add_argument("--channel", type=int, metavar="N",
+    g.add_argument("--beam-size", type=_at_least(1, int), default=5, help="beam search width (default: %(default)s)")
+    g.add_argument("--channel", type=_at_least(0, int), metavar="N",
                    help="take only channel N (0-based) of multi-channel audio instead of mixing to mono")
     g.add_argument("--vocabulary", action="store_true",
                    help="give Whisper the image-prompt vocabulary as its initial prompt (measured: no clear gain "
                         "with tiny.en; see README)")
     g.add_argument("--no-guard", action="store_true",
                    help="switch off the silence/noise hallucination guard (not recommended)")
-    g.add_argument("--max-audio-seconds", type=float, default=600.0, metavar="S",
+    g.add_argument("--max-audio-seconds", type=_at_least(0), default=600.0, metavar="S",
                    help="refuse recordings longer than this, before decoding them whole (default: %(default)s)")
-    g.add_argument("--decode-timeout", type=float, default=120.0, metavar="S",
+    g.add_argument("--decode-timeout", type=_at_least(0), default=120.0, metavar="S",
                    help="give up on a file whose decoding takes longer than this; 0: no limit (default: %(default)s)")
     parser.add_argument(device_flag, dest="device", default="auto",
                         help="where models run: auto (cuda, then mps, then cpu), cpu, cuda or mps")
@@ -54,7 +68,7 @@ def _understanding_args(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--llm-model", metavar="NAME", help="model name for --llm-url")
     g.add_argument("--llm-key", metavar="KEY", default=os.environ.get("VOICE2IMG_LLM_API_KEY"),
                    help="API key for --llm-url (default: $VOICE2IMG_LLM_API_KEY)")
-    g.add_argument("--llm-timeout", type=float, default=10.0, metavar="SECONDS", help="default: %(default)s")
+    g.add_argument("--llm-timeout", type=_at_least(0.1), default=10.0, metavar="SECONDS", help="default: %(default)s")
 
 
 def _rewriter(args):
@@ -144,18 +158,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--device", dest="input_device", metavar="N|NAME",
                    help="the microphone: an input device's index or part of its name (default: the system's)")
     p.add_argument("--list-devices", action="store_true", help="list input devices and exit")
-    p.add_argument("--pause-ms", type=int, default=600, help="a pause this long ends a request (default: %(default)s)")
-    p.add_argument("--unfinished-wait-ms", type=int, default=1400, metavar="MS",
+    p.add_argument("--pause-ms", type=_at_least(100, int), default=600, help="a pause this long ends a request (default: %(default)s)")
+    p.add_argument("--unfinished-wait-ms", type=_at_least(0, int), default=1400, metavar="MS",
                    help="after words a request cannot end on ('with', 'and', 'um'), wait this much longer; 0: no "
                         "(default: %(default)s)")
-    p.add_argument("--max-images", type=int, metavar="N", help="stop after N images (default: until Ctrl-C)")
+    p.add_argument("--max-images", type=_at_least(1, int), metavar="N", help="stop after N images (default: until Ctrl-C)")
     _hearing_args(p, device_flag="--compute-device")
     _understanding_args(p)
     _drawing_args(p)
 
     p = sub.add_parser("serve", help="start the web UI (Gradio) on this machine")
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default: %(default)s, this machine only)")
-    p.add_argument("--port", type=int, default=7860)
+    p.add_argument("--port", type=_at_least(1, int), default=7860)
     p.add_argument("--share", action="store_true", help="also open a public gradio.live link (needs --auth)")
     p.add_argument("--out", default="outputs", metavar="DIR", help="where images are kept (default: %(default)s)")
     p.add_argument("--also-model", action="append", default=[], metavar="ID|PATH",
@@ -164,10 +178,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="require this login (or set VOICE2IMG_AUTH); needed to bind beyond this machine")
     p.add_argument("--no-auth-on-network", action="store_true",
                    help="bind beyond this machine without a login (anyone who can reach the port can use it)")
-    p.add_argument("--concurrency", type=int, default=1, help="images drawn at once per server (default: %(default)s)")
-    p.add_argument("--max-queue", type=int, default=16, help="requests allowed to wait (default: %(default)s)")
-    p.add_argument("--max-upload-mb", type=float, default=25.0, help="largest upload (default: %(default)s MB)")
-    p.add_argument("--pause-seconds", type=float, default=0.6,
+    p.add_argument("--concurrency", type=_at_least(1, int), default=1, help="images drawn at once per server (default: %(default)s)")
+    p.add_argument("--max-queue", type=_at_least(1, int), default=16, help="requests allowed to wait (default: %(default)s)")
+    p.add_argument("--max-upload-mb", type=_at_least(0.01), default=25.0, help="largest upload (default: %(default)s MB)")
+    p.add_argument("--pause-seconds", type=_at_least(0.1), default=0.6,
                    help="the page's starting value for the pause that ends a spoken request (default: %(default)s)")
     _hearing_args(p)
     _understanding_args(p)

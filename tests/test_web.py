@@ -205,3 +205,15 @@ def test_the_queue_count_is_kept_per_tab_and_forgets_a_closed_tab(tiny_model_dir
     assert studio.waiting == 1 and studio.enter("tab-c") == 1
     studio.leave("tab-b"), studio.leave("tab-c")
     assert studio.waiting == 0
+
+
+def test_a_full_queue_turns_requests_away_without_counting_them(tiny_model_dir, tmp_path):
+    from voice2img import DrawingOptions, Pipeline
+    from voice2img.web import Studio
+
+    studio = Studio(Pipeline(drawing=DrawingOptions(model=str(tiny_model_dir))), tmp_path,
+                    limits=Limits(concurrency=1, max_queue=2))
+    assert [studio.enter(f"tab-{i}") for i in range(4)] == [0, 1, 2, None]  # one drawing, two waiting, one away
+    assert studio.waiting == 3
+    studio.leave("tab-0")
+    assert studio.enter("tab-3") == 2

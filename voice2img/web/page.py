@@ -247,13 +247,21 @@ def build_app(studio: Studio):
             event(on_typed, [typed, session, mode], [*live_outputs, typed], concurrency_limit=None, **quiet)
 
         # -- drawing ---------------------------------------------------------------------------------
+        admitted = gr.State(False)  # whether this tab's latest request found room in the queue
+
         def announce(request: gr.Request):
             ahead = studio.enter(_tab(request))
+            if ahead is None:
+                return {admitted: False, status: f"Busy: {limits.max_queue} requests are already waiting, the most "
+                                                 "this server queues. Yours was not queued; try again in a moment."}
             if ahead:
-                return f"Waiting: {ahead} other request(s) are ahead of yours; yours starts when they finish."
-            return "Drawing…"
+                return {admitted: True,
+                        status: f"Waiting: {ahead} other request(s) are ahead of yours; yours starts when they finish."}
+            return {admitted: True, status: "Drawing…"}
 
-        def draw(tab: str, s: Session, model_value, new_seed: bool, *values):
+        def draw(tab: str, ok: bool, s: Session, model_value, new_seed: bool, *values):
+            if not ok:  # turned away by announce: the status already says so
+                return
             s = s or Session()
             try:
                 try:
@@ -303,25 +311,25 @@ def build_app(studio: Studio):
             yield {**show_entry(e), session: s, gallery: gallery_items(s), timings: f"Times: {took}",
                    status: f"Done: {count} of “{e.request.prompt}”, seed {e.seed}.{note}"}
 
-        draw_inputs = [session, model, *fields]
+        draw_inputs = [admitted, session, model, *fields]
         draw_outputs = [session, status, gallery, timings, image, download, *fields]
 
         # (Gradio hands a gr.Request only to a positional parameter, hence request first.)
-        def draw_new(request: gr.Request, s, m, *values):
-            yield from draw(_tab(request), s, m, False, *values)
+        def draw_new(request: gr.Request, ok, s, m, *values):
+            yield from draw(_tab(request), ok, s, m, False, *values)
 
-        def draw_again(request: gr.Request, s, m, *values):
-            yield from draw(_tab(request), s, m, True, *values)
+        def draw_again(request: gr.Request, ok, s, m, *values):
+            yield from draw(_tab(request), ok, s, m, True, *values)
 
-        def draw_triggered(request: gr.Request, token, s, m, *values):
-            yield from draw(_tab(request), s, m, token.endswith("|again"), *values)
+        def draw_triggered(request: gr.Request, token, ok, s, m, *values):
+            yield from draw(_tab(request), ok, s, m, token.endswith("|again"), *values)
 
         # Gradio's progress bar on the image alone; the status line says the same in words.
         common = dict(concurrency_id="draw", concurrency_limit=limits.concurrency, show_progress="minimal",
                       show_progress_on=[image])
-        generate.click(announce, None, status, queue=False, **quiet).then(draw_new, draw_inputs, draw_outputs, **common)
-        again.click(announce, None, status, queue=False, **quiet).then(draw_again, draw_inputs, draw_outputs, **common)
-        trigger.change(announce, None, status, queue=False, **quiet).then(draw_triggered, [trigger, *draw_inputs],
+        generate.click(announce, None, [admitted, status], queue=False, **quiet).then(draw_new, draw_inputs, draw_outputs, **common)
+        again.click(announce, None, [admitted, status], queue=False, **quiet).then(draw_again, draw_inputs, draw_outputs, **common)
+        trigger.change(announce, None, [admitted, status], queue=False, **quiet).then(draw_triggered, [trigger, *draw_inputs],
                                                                 draw_outputs, **common)
 
         def on_undo(s: Session):

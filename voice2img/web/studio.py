@@ -263,10 +263,13 @@ class Studio:
         with self._count:
             return sum(self._tickets.values())
 
-    def enter(self, tab: str = "") -> int:
-        """A request from ``tab`` joins the queue; how many are ahead of it."""
+    def enter(self, tab: str = "") -> int | None:
+        """A request from ``tab`` joins the queue: how many are ahead of it; None when the queue is
+        full (Gradio turns the request away, so it takes no place in the count)."""
         with self._count:
             ahead = sum(self._tickets.values())
+            if ahead >= self.limits.concurrency + self.limits.max_queue:
+                return None
             self._tickets[tab] += 1
             return ahead
 

@@ -99,10 +99,13 @@ def test_a_pause_after_an_unfinished_phrase_waits_for_the_rest(pipeline, tmp_pat
     first, rest = _festival("A red car with", tmp_path), _festival("a blue roof.", tmp_path)
     stream = np.concatenate([silence(0.5), first, silence(1.0), rest, silence(2.5)])
     options = LiveOptions(end_silence_ms=600, unfinished_extra_ms=extra_ms)
-    finals = [e for e in feed(LiveListener(pipeline, options), stream) if e.kind == "final"]
+    events = feed(LiveListener(pipeline, options), stream)
+    finals = [e for e in events if e.kind == "final"]
     assert len(finals) == finals_expected, [f.result.transcript.text for f in finals]
     if finals_expected == 1:
         assert "roof" in finals[0].result.request.prompt and "car" in finals[0].result.request.prompt
+        [holding] = [e for e in events if e.kind == "holding"]  # said once, with what was heard so far
+        assert holding.message.lower().rstrip(".").endswith("with")
 
 
 def test_a_finished_sentence_still_ends_at_the_usual_pause(pipeline, tmp_path):

@@ -23,7 +23,7 @@ BLOCK_SECONDS = 0.1
 class Heard:
     """What the listener reports to its shell for each utterance."""
 
-    kind: str  # "listening", "speech", "drawn", "no speech", "error"
+    kind: str  # "listening", "speech", "holding", "drawn", "no speech", "error"
     message: str = ""
     result: object | None = None  # pipeline.Result for "drawn"
 
@@ -109,6 +109,8 @@ def listen(pipeline, out_dir, report: Callable[[Heard], None], device=None, live
 def _handle(event, pipeline, out_dir, report) -> int:
     if event.kind == "speech":
         report(Heard("speech", "hearing…"))
+    elif event.kind == "holding":
+        report(Heard("holding", f"“{event.message}” sounds unfinished: listening for the rest"))
     elif event.kind == "no speech":
         report(Heard("no speech", event.message or "no words heard"))
     elif event.kind == "final":

@@ -38,7 +38,8 @@ class LiveOptions:
 
 @dataclass(frozen=True, eq=False)
 class LiveEvent:
-    kind: str  # "speech" (speech started), "partial" (text so far), "final" (an utterance heard and understood), "no speech"
+    kind: str  # "speech" (speech started), "partial" (text so far), "holding" (a pause after an unfinished
+    #            phrase: listening on for the rest), "final" (an utterance heard and understood), "no speech"
     at: float  # seconds of stream audio when the event happened
     result: object | None = None  # pipeline.Result for "final"
     message: str = ""
@@ -73,6 +74,7 @@ class LiveListener:
         self._utterance: _Utterance | None = None
         self._silence = 0  # samples of pause since the last speech frame
         self._speculation = None  # what hearing made of the utterance at the pause: Result or NoSpeechError
+        self._holding = False  # this pause is being given longer: the words so far stop mid-phrase
 
     def feed(self, chunk: np.ndarray) -> list[LiveEvent]:
         chunk = np.asarray(chunk, dtype=np.float32).reshape(-1)
@@ -121,6 +123,7 @@ class LiveListener:
             u.last_speech_end = self.samples_seen
             self._silence = 0
             self._speculation = None  # the person went on: what was heard so far is stale
+            self._holding = False
             if (self.samples_seen - u.start) / SAMPLE_RATE >= o.max_utterance_s:
                 return events + self._finish()
             if o.partial_every_ms and (len(u.audio) - u.partial_at) * FRAME * 1000 >= o.partial_every_ms * SAMPLE_RATE:
@@ -135,8 +138,12 @@ class LiveListener:
             if o.unfinished_extra_ms and silence_ms < o.end_silence_ms + o.unfinished_extra_ms:
                 if self._speculation is None:
                     self._speculation = self._hear(u)
-                if sounds_unfinished(self._speculation):
-                    return events  # the person is looking for the next word: keep listening
+                if sounds_unfinished(self._speculation):  # the person is looking for the next word
+                    if not self._holding:
+                        self._holding = True
+                        events.append(LiveEvent("holding", self.samples_seen / SAMPLE_RATE,
+                                                message=self._speculation.transcript.text.strip()))
+                    return events
             events += self._finish()
         return events
 
@@ -154,6 +161,7 @@ class LiveListener:
         u, self._utterance = self._utterance, None
         speculation, self._speculation = self._speculation, None
         self._silence = 0
+        self._holding = False
         at = self.samples_seen / SAMPLE_RATE
         if u.speech_samples * 1000 / SAMPLE_RATE < self.options.min_speech_ms:
             return [LiveEvent("no speech", at, message="too short to be speech")]

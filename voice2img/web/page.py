@@ -209,6 +209,9 @@ def build_app(studio: Studio):
                     out[status] = "Listening… (speech)"
                 elif event.kind == "partial" and event.message:
                     out.update({heard: event.message + " …", status: "Listening… (speech)"})
+                elif event.kind == "holding":
+                    out.update({heard: event.message + " …",
+                                status: "Listening… that sounded unfinished, so I am waiting for the rest."})
                 elif event.kind == "no speech":
                     out[status] = "Heard no words there; still listening."
                 elif event.kind == "final":

@@ -112,3 +112,9 @@ def test_standalone_prompts_said_after_a_picture_stay_new_requests():
         if (after.prompt, after.negative_prompt, after.action) != (fresh.prompt, fresh.negative_prompt, fresh.action):
             taken.append(prompt)
     assert len(prompts) > 1000 and not taken, taken[:10]
+
+
+def test_one_thing_described_anew_but_not_given_a_verb_as_an_adjective():
+    first = REWRITER.rewrite("A dog on a street.")
+    assert REWRITER.rewrite("Make the dog fluffy.", first).prompt == "a fluffy dog on a street"
+    assert REWRITER.rewrite("Make the dog sit.", first).prompt == "a dog on a street, the dog sit"  # kept, not "a sit dog"

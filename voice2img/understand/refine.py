@@ -60,6 +60,20 @@ LOOK = re.compile(_LEAD + r"(?:make it\s+|make them\s+)?(?:a (?:bit|little|lot) 
                   r"(?P<x>(?:more|less) [\w-]+(?:\s+and\s+(?:more|less)?\s*[\w-]+)?|(?:" + "|".join(_COMPARATIVES) + r")"
                   r"(?:\s+and\s+(?:" + "|".join(_COMPARATIVES) + r"))?)$", I)
 _DETERMINER = re.compile(r"^(?:a|an|the|some|two|three|four|five|my|his|her|their)\s+", I)
+# Describing words, told from verbs ("make the dog sit" is not "a sit dog"): short common ones, and
+# the endings adjectives mostly have.
+_ADJECTIVES = set("""wet dry big small tall short long old new young huge tiny large little bright dark pale
+    clean dirty shiny happy sad angry calm wild tame fat thin thick flat round square soft hard warm cold hot cool
+    fast slow loud quiet rich poor full empty open closed broken bare wide narrow deep shallow high low sharp smooth
+    rough rusty fluffy furry hairy bald striped spotted glowing frozen burning melting floating transparent""".split())
+_ADJECTIVE_ENDINGS = ("er", "y", "ed", "ful", "ous", "ic", "al", "ish", "less", "ive", "ent", "ant", "ble", "en")
+
+
+def _describes(word: str) -> bool:
+    word = word.lower()
+    return word in _ADJECTIVES or word in _COMPARATIVES or (len(word) > 4 and word.endswith(_ADJECTIVE_ENDINGS))
+
+
 # "make the street wet", "make the people smaller": one word for one thing already there
 MAKE_THING_LOOK = re.compile(_LEAD + r"(?:make|turn)\s+(?:the|that|this|his|her|its|their)\s+(?P<obj>[\w' -]+?)\s+(?P<x>[\w-]+)$", I)
 # "make it a truck", "turn it into a truck", "replace the car with a truck": a new subject
@@ -117,7 +131,7 @@ def refine(previous: ImageRequest, said: str, fresh: ImageRequest) -> ImageReque
         return drawn(f"{previous.prompt}, {match.group('x').lower()}")
     match = MAKE_THING_LOOK.match(text)
     if match and len(match.group("obj").split()) <= 2 and not re.search(r"\b(?:a|an|the|some|it)\b", match.group("obj"), I) \
-            and _find(previous.prompt, match.group("obj")):
+            and _describes(match.group("x")) and _find(previous.prompt, match.group("obj")):
         return drawn(_recolor(previous.prompt, match.group("x"), match.group("obj")))
     match = SCENE.match(text)
     if match and not _names_a_subject(match.group("x")):

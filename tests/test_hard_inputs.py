@@ -199,3 +199,12 @@ def test_the_decode_time_limit_reaches_the_pipeline_from_the_command_line(tmp_pa
     pipeline = _pipeline(args)
     assert (pipeline.decode_timeout_s, pipeline.max_audio_seconds) == (7.0, None)
     assert pipeline.with_image_model("other").decode_timeout_s == 7.0
+
+
+def test_a_header_with_an_impossible_sample_rate_is_refused_before_resampling():
+    """Found by fuzzing: an 8-KB WAV claiming 1.46 GHz took FFmpeg's resampler 13 s and 1.5 GB."""
+    from conftest import ROOT
+
+    damaged = ROOT / "tests" / "corpus" / "audio" / "wav-rate-1.4-ghz.wav"
+    with pytest.raises(Voice2ImgError, match=r"1459683456 samples a second, which no recording has"):
+        load_audio(damaged)

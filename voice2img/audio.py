@@ -16,6 +16,7 @@ from .errors import Voice2ImgError
 
 SAMPLE_RATE = 16_000
 MAX_SECONDS = 600.0  # the longest recording taken by default: a spoken request is seconds long
+MIN_RATE, MAX_RATE = 2_000, 768_000  # sample rates real recordings use lie well inside these
 DECODE_TIMEOUT_S = 120.0  # a file that takes longer than this to decode is given up on
 
 # A decoded stream this much shorter than its container says is treated as truncated.
@@ -85,6 +86,10 @@ def load_audio(path: str | os.PathLike, channel: int | None = None, max_seconds:
         stream = container.streams.audio[0]
         if stream.codec_context is None:  # e.g. a WAV header that claims 272-bit samples
             raise Voice2ImgError(f"{name}: the audio is in a form no decoder reads")
+        rate = stream.codec_context.sample_rate or 0
+        if not MIN_RATE <= rate <= MAX_RATE:  # a damaged header: resampling from 1.4 GHz took 13 s and 1.5 GB
+            raise Voice2ImgError(f"{name}: the header says {rate} samples a second, which no recording has "
+                                 f"({MIN_RATE}–{MAX_RATE}); the file is damaged")
         channels = stream.codec_context.channels or 1
         if channel is not None and not 0 <= channel < channels:
             raise Voice2ImgError(

@@ -138,8 +138,10 @@ def _decode(container, stream, channels: int, channel: int | None, max_seconds: 
 
     # Resample in the source layout and mix here: FFmpeg's own downmix scales each channel by
     # 0.707, which clips when both channels carry the same signal.
+    # Packed (interleaved) float, not planar: PyAV crashes the process (SIGSEGV) reading planar
+    # frames of eight or more channels, which a 7.1 WAV has.
     layout = stream.codec_context.layout.name if channels > 1 else "mono"
-    resampler = av.AudioResampler(format="fltp", layout=layout, rate=SAMPLE_RATE)
+    resampler = av.AudioResampler(format="flt", layout=layout, rate=SAMPLE_RATE)
     chunks: list[np.ndarray] = []
     limit = None if max_seconds is None else int(max_seconds * SAMPLE_RATE)
     kept = 0  # samples in chunks
@@ -147,8 +149,9 @@ def _decode(container, stream, channels: int, channel: int | None, max_seconds: 
     def take(frames):
         nonlocal kept
         for out in frames:
-            planes = out.to_ndarray()  # planar float: (channels, n)
-            chunks.append(planes.mean(axis=0) if channel is None else planes[min(channel, len(planes) - 1)])
+            width = len(out.layout.channels) or 1
+            samples = out.to_ndarray().reshape(-1, width)  # packed float: (n, channels)
+            chunks.append(samples.mean(axis=1) if channel is None else samples[:, min(channel, width - 1)])
             kept += len(chunks[-1])
         if limit is not None and kept > limit:
             raise _TooLong(f"the recording is longer than the limit of {max_seconds:.0f} s (--max-audio-seconds)")

@@ -221,3 +221,12 @@ def test_a_header_with_an_impossible_sample_rate_is_refused_before_resampling():
     damaged = ROOT / "tests" / "corpus" / "audio" / "wav-rate-1.4-ghz.wav"
     with pytest.raises(Voice2ImgError, match=r"1459683456 samples a second, which no recording has"):
         load_audio(damaged)
+
+
+def test_a_stream_that_changes_its_sample_rate_part_way_is_decoded_whole():
+    """Found by fuzzing: frames at 16 kHz, then 8 kHz, then 16 kHz again (as in MP3s joined end to
+    end) made PyAV's resampler raise a bare ValueError."""
+    from conftest import ROOT
+
+    audio = load_audio(ROOT / "tests" / "corpus" / "audio" / "mp3-rate-changes-mid-stream.mp3")
+    assert audio.duration > 3.5 and np.isfinite(audio.samples).all()

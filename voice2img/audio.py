@@ -100,10 +100,10 @@ def load_audio(path: str | os.PathLike, channel: int | None = None, max_seconds:
             raise Voice2ImgError(f"{name}: the recording is {expected:.0f} s long; the limit is {max_seconds:.0f} s "
                                  "(--max-audio-seconds)")
         try:
-            samples = _decode(container, stream, channels, channel, max_seconds, timeout_s)
+            samples = _decode(container, stream, channel, max_seconds, timeout_s)
         except av.error.FFmpegError as exc:
             raise Voice2ImgError(f"{name}: the audio could not be decoded ({_reason(exc)})") from None
-        except _TooLong as exc:
+        except _GiveUp as exc:
             raise Voice2ImgError(f"{name}: {exc}") from None
 
     if samples.size == 0:
@@ -126,11 +126,11 @@ def load_audio(path: str | os.PathLike, channel: int | None = None, max_seconds:
     return Audio(samples, source=name, channels=channels, channel=channel)
 
 
-class _TooLong(Exception):
+class _GiveUp(Exception):
     pass
 
 
-def _decode(container, stream, channels: int, channel: int | None, max_seconds: float | None = None,
+def _decode(container, stream, channel: int | None, max_seconds: float | None = None,
             timeout_s: float | None = DECODE_TIMEOUT_S) -> np.ndarray:
     import time
 
@@ -140,8 +140,9 @@ def _decode(container, stream, channels: int, channel: int | None, max_seconds: 
     # 0.707, which clips when both channels carry the same signal.
     # Packed (interleaved) float, not planar: PyAV crashes the process (SIGSEGV) reading planar
     # frames of eight or more channels, which a 7.1 WAV has.
-    layout = stream.codec_context.layout.name if channels > 1 else "mono"
-    resampler = av.AudioResampler(format="flt", layout=layout, rate=SAMPLE_RATE)
+    # A stream may change its rate or channels part-way (MP3s joined end to end do): the
+    # resampler is made anew for each shape of frame, after the old one is flushed.
+    resampler, shape = None, None
     chunks: list[np.ndarray] = []
     limit = None if max_seconds is None else int(max_seconds * SAMPLE_RATE)
     kept = 0  # samples in chunks
@@ -154,15 +155,24 @@ def _decode(container, stream, channels: int, channel: int | None, max_seconds: 
             chunks.append(samples.mean(axis=1) if channel is None else samples[:, min(channel, width - 1)])
             kept += len(chunks[-1])
         if limit is not None and kept > limit:
-            raise _TooLong(f"the recording is longer than the limit of {max_seconds:.0f} s (--max-audio-seconds)")
+            raise _GiveUp(f"the recording is longer than the limit of {max_seconds:.0f} s (--max-audio-seconds)")
 
     started = time.monotonic()
     for frame in container.decode(stream):
         frame.pts = None  # let the resampler keep its own clock; broken timestamps are common
+        if (frame.format.name, frame.layout.name, frame.sample_rate) != shape:
+            if not MIN_RATE <= frame.sample_rate <= MAX_RATE:
+                raise _GiveUp(f"a part of the stream says {frame.sample_rate} samples a second; the file is damaged")
+            if resampler is not None:
+                take(resampler.resample(None))
+            shape = (frame.format.name, frame.layout.name, frame.sample_rate)
+            layout = frame.layout.name if len(frame.layout.channels) > 1 else "mono"
+            resampler = av.AudioResampler(format="flt", layout=layout, rate=SAMPLE_RATE)
         take(resampler.resample(frame))
         if timeout_s is not None and time.monotonic() - started > timeout_s:
-            raise _TooLong(f"decoding took over {timeout_s:g} s (--decode-timeout); the file is damaged or far too long")
-    take(resampler.resample(None))  # flush
+            raise _GiveUp(f"decoding took over {timeout_s:g} s (--decode-timeout); the file is damaged or far too long")
+    if resampler is not None:
+        take(resampler.resample(None))  # flush
     if not chunks:
         return np.zeros(0, dtype=np.float32)
     return np.ascontiguousarray(np.concatenate(chunks), dtype=np.float32)

@@ -22,7 +22,11 @@ from voice2img.understand.rules import RulesRewriter
 
 CORPUS = Path(__file__).parent / "corpus"
 EXAMPLES = int(os.environ.get("VOICE2IMG_FUZZ_EXAMPLES", "150"))
-SEEDS = {p.suffix: p.read_bytes() for p in sorted(SAMPLES.iterdir()) if p.suffix in (".wav", ".flac", ".mp3", ".ogg", ".m4a")}
+# Real files to damage: the samples (one per format) and, from the kept corpus, files of other
+# shapes that decode (eight channels, a rate change part-way, a browser's streamed WAV).
+SEEDS = [(p.suffix, p.read_bytes()) for p in sorted(SAMPLES.iterdir()) if p.suffix in (".wav", ".flac", ".mp3", ".ogg", ".m4a")]
+SEEDS += [(p.suffix, p.read_bytes()) for p in sorted((CORPUS / "audio").glob("*"))
+          if p.name in ("wav-eight-channels.wav", "mp3-rate-changes-mid-stream.mp3", "browser-stream-chunk.wav")]
 FUZZ = settings(max_examples=EXAMPLES, deadline=10_000, suppress_health_check=[HealthCheck.too_slow,
                                                                                 HealthCheck.function_scoped_fixture])
 
@@ -41,8 +45,8 @@ def decode_or_refuse(path: Path) -> None:
 @st.composite
 def mutated_audio(draw):
     """A real file of a random format, then cut, overwritten, inserted into or spliced."""
-    suffix = draw(st.sampled_from(sorted(SEEDS)))
-    data = bytearray(SEEDS[suffix])
+    suffix, seed = draw(st.sampled_from(SEEDS))
+    data = bytearray(seed)
     for _ in range(draw(st.integers(1, 4))):
         kind = draw(st.sampled_from(["truncate", "overwrite", "insert", "flip", "zero-header"]))
         at = draw(st.integers(0, max(0, len(data) - 1)))

@@ -74,6 +74,19 @@ def interleaved_wav(path, samples: np.ndarray, rate: int = SAMPLE_RATE):
     return path
 
 
+def one_bad_frame(mp3, path):
+    """The MP3 with one frame's header damaged part-way through, as a flaky card or download leaves it."""
+    import av
+
+    with av.open(str(mp3)) as container:
+        starts = [p.pos for p in container.demux(container.streams.audio[0]) if p.pos is not None and p.pos >= 0]
+    data = bytearray(mp3.read_bytes())
+    at = starts[len(starts) // 2]
+    data[at + 2] = (data[at + 2] & 0xF3) | 0x04  # a sample rate the stream does not have
+    path.write_bytes(bytes(data))
+    return path
+
+
 def corpus(tmp) -> dict:
     """name → (path, expected outcome, words the message or transcript must contain)."""
     s = speech()
@@ -121,6 +134,7 @@ def corpus(tmp) -> dict:
     eight = np.zeros((len(s), 8), np.float32)  # 7.1: PyAV crashed the process reading 8+ planar channels
     eight[:, 0], eight[:, 1], eight[:, 2] = 0.7 * s, 0.7 * s, s
     out["surround-7.1.wav"] = (interleaved_wav(tmp / "surround-7.1.wav", eight), IMAGE, "fox")
+    out["one-bad-frame.mp3"] = (one_bad_frame(tmp / "whole.mp3", tmp / "one-bad-frame.mp3"), IMAGE, "fox")
     out["clipped.wav"] = (write_wav(tmp / "clipped.wav", np.clip(s * 12, -1, 1)), IMAGE, "fox")
     out["dc-offset.wav"] = (write_wav(tmp / "dc-offset.wav", 0.5 * s + 0.45), IMAGE, "fox")
     out["quiet.wav"] = (write_wav(tmp / "quiet.wav", 0.03 * s), IMAGE, "fox")

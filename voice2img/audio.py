@@ -21,6 +21,9 @@ DECODE_TIMEOUT_S = 120.0  # a file that takes longer than this to decode is give
 
 # A decoded stream this much shorter than its container says is treated as truncated.
 _TRUNCATION_TOLERANCE = 0.9
+# Damaged packets skipped, as players skip them, before a file counts as undecodable: a few, and
+# never more than one in fifty (a single bad MP3 frame in a voice memo should not lose the memo).
+_BAD_PACKETS_SKIPPED, _BAD_PACKET_SHARE = 3, 0.02
 
 
 @dataclass(frozen=True, eq=False)
@@ -157,8 +160,21 @@ def _decode(container, stream, channel: int | None, max_seconds: float | None = 
         if limit is not None and kept > limit:
             raise _GiveUp(f"the recording is longer than the limit of {max_seconds:.0f} s (--max-audio-seconds)")
 
+    def decoded_frames():
+        good = bad = 0
+        for packet in container.demux(stream):
+            try:
+                frames = packet.decode()
+            except av.error.InvalidDataError:
+                bad += 1
+                if bad > _BAD_PACKETS_SKIPPED and bad > _BAD_PACKET_SHARE * good:
+                    raise
+                continue
+            good += 1
+            yield from frames
+
     started = time.monotonic()
-    for frame in container.decode(stream):
+    for frame in decoded_frames():
         frame.pts = None  # let the resampler keep its own clock; broken timestamps are common
         if (frame.format.name, frame.layout.name, frame.sample_rate) != shape:
             if not MIN_RATE <= frame.sample_rate <= MAX_RATE:

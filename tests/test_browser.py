@@ -9,6 +9,8 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -234,19 +236,40 @@ def test_review_mode_waits_for_generate_and_reads_back(page_with):
     wait_gallery(page, 1)
 
 
-def test_a_second_person_is_told_they_are_waiting(page_with):
+@contextmanager
+def held(studio, prompt: str):
+    """Drawings of ``prompt`` wait until the test lets them go, so a queue forms however fast the
+    machine draws (80 steps of the tiny model once finished before a second tab could click)."""
+    gate = threading.Event()
+    draw = studio.draw
+
+    def held_draw(session, request, *args, **kwargs):
+        if request.prompt == prompt:
+            gate.wait(WAIT / 1000)
+        return draw(session, request, *args, **kwargs)
+
+    studio.draw = held_draw
+    try:
+        yield gate
+    finally:
+        gate.set()
+        del studio.draw  # back to the class's method
+
+
+def test_a_second_person_is_told_they_are_waiting(page_with, server):
     """Two tabs, one shared model: the second request waits, and its status line says so."""
     first, second = page_with(), page_with()
     for page, prompt in ((first, "a slow snail"), (second, "a quick hare")):
         page.locator("#prompt textarea").fill(prompt)
-        page.locator("#settings button").first.click()
-        page.locator("#steps input").fill("80")  # long enough to overlap on the tiny model
-    first.locator("#generate").click()
-    wait_status(first, "^Drawing")
-    second.locator("#generate").click()
-    assert "1 other request(s) are ahead" in wait_status(second, "^Waiting")
-    wait_status(first, "^Done")
-    wait_status(second, "^Done")
+    with held(server[2], "a slow snail") as gate:
+        first.locator("#generate").click()
+        wait_status(first, "^Drawing")
+        second.locator("#generate").click()
+        assert "1 other request(s) are ahead" in wait_status(second, "^Waiting")
+        assert not status(first).startswith("Done")  # held: the queue is there for as long as the test needs
+        gate.set()
+        wait_status(first, "^Done")
+        wait_status(second, "^Done")
 
 
 def test_a_tab_closed_while_it_waits_leaves_the_queue_count(page_with, server):
@@ -257,15 +280,15 @@ def test_a_tab_closed_while_it_waits_leaves_the_queue_count(page_with, server):
     first, second = page_with(), page_with()
     for page, prompt in ((first, "a slow snail"), (second, "a quick hare")):
         page.locator("#prompt textarea").fill(prompt)
-        page.locator("#settings button").first.click()
-        page.locator("#steps input").fill("80")
-    first.locator("#generate").click()
-    wait_status(first, "^Drawing")
-    second.locator("#generate").click()
-    wait_status(second, "^Waiting")
-    assert studio.waiting == 2, studio._tickets
-    second.context.browser.close()  # the tab goes while its request is still queued
-    wait_status(first, "^Done")
+    with held(studio, "a slow snail") as gate:
+        first.locator("#generate").click()
+        wait_status(first, "^Drawing")
+        second.locator("#generate").click()
+        wait_status(second, "^Waiting")
+        assert studio.waiting == 2, studio._tickets
+        second.context.browser.close()  # the tab goes while its request is still queued
+        gate.set()
+        wait_status(first, "^Done")
     # Gradio notices a closed tab when its heartbeat stream breaks (up to 15 s); until then it may
     # even start the closed tab's request. Either way the count must come back to nothing.
     deadline = time.monotonic() + 90
@@ -300,17 +323,17 @@ def test_a_full_queue_says_so_and_counts_nothing(tiny_model_dir, tmp_path):
                 page.goto(f"http://127.0.0.1:{port}/")
                 page.locator("#status[aria-live=polite]").wait_for(timeout=WAIT)
                 page.locator("#prompt textarea").fill(prompt)
-                page.locator("#settings button").first.click()
-                page.locator("#steps input").fill("80")
                 pages.append(page)
             first, second, third = pages
-            first.locator("#generate").click()
-            wait_status(first, "^Drawing")
-            second.locator("#generate").click()
-            wait_status(second, "^Waiting")
-            third.locator("#generate").click()
-            assert "Yours was not queued" in wait_status(third, "^Busy")
-            wait_status(second, "^Done", timeout=2 * WAIT)
+            with held(app.studio, "a slow snail") as gate:
+                first.locator("#generate").click()
+                wait_status(first, "^Drawing")
+                second.locator("#generate").click()
+                wait_status(second, "^Waiting")
+                third.locator("#generate").click()
+                assert "Yours was not queued" in wait_status(third, "^Busy")
+                gate.set()
+                wait_status(second, "^Done", timeout=2 * WAIT)
             deadline = time.monotonic() + 30
             while app.studio.waiting and time.monotonic() < deadline:
                 time.sleep(0.2)

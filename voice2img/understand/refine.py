@@ -39,7 +39,9 @@ COLORS = ("red orange yellow green blue purple violet pink brown black white gra
           "turquoise teal cyan magenta beige navy maroon crimson lime indigo").split()
 _COLOR_WORDS = r"(?:" + "|".join(COLORS) + r")"
 _COLOR = re.compile(r"\b" + _COLOR_WORDS + r"\b", I)
-_COLOR_PHRASE = r"(?P<c>(?:(?:light|dark|bright|pale|deep)\s+)?" + _COLOR_WORDS + r"(?:\s+and\s+" + _COLOR_WORDS + r")?)"
+_SHADED_COLOR = r"(?:(?:light|dark|bright|pale|deep)\s+)?" + _COLOR_WORDS + r"(?:\s+and\s+" + _COLOR_WORDS + r")?"
+_COLOR_PHRASE = r"(?P<c>" + _SHADED_COLOR + r")"
+_COLOR_SPAN = re.compile(r"\b" + _SHADED_COLOR + r"\b", I)  # "red", "light blue", "green and gold" in a prompt
 # "make the car blue", "paint the house green", "turn the sky purple", "the car should be blue"
 MAKE_THING = re.compile(_LEAD + r"(?:make|turn|paint|colou?r|change)\s+(?:the|that|this|his|her|its|their)\s+(?P<obj>[\w' -]+?)\s+"
                         r"(?:to\s+|into\s+)?" + _COLOR_PHRASE + r"(?:\s+instead)?$", I)
@@ -196,14 +198,12 @@ def _recolor(prompt: str, change: str, thing: str | None = None) -> str:
         phrase_start = _phrase_start(prompt, found.start())
         phrase = prompt[phrase_start: found.start()]
         if colored and _COLOR.search(phrase):
-            phrase = re.sub(r"(?:\b(?:light|dark|bright|pale|deep)\s+)?" + _COLOR.pattern + r"(?:\s+and\s+" + _COLOR.pattern + r")?",
-                            change, phrase, count=1, flags=I)
+            phrase = _COLOR_SPAN.sub(change, phrase, count=1)
             return prompt[:phrase_start] + phrase + prompt[found.start():]
         return prompt[: found.start()] + change + " " + prompt[found.start():]
     if colored:
         if _COLOR.search(prompt):
-            return re.sub(r"(?:\b(?:light|dark|bright|pale|deep)\s+)?" + _COLOR.pattern + r"(?:\s+and\s+" + _COLOR.pattern + r")?",
-                          change, prompt, count=1, flags=I)
+            return _COLOR_SPAN.sub(change, prompt, count=1)
         det = _DETERMINER.match(prompt)
         if det:
             return prompt[: det.end()] + change + " " + prompt[det.end():]

@@ -19,7 +19,7 @@ from .draw.render import MAX_SEED
 from .errors import NoSpeechError
 from .hear import Hearer, HearingOptions, Transcript, load_hearer
 from .safety import BlockedError, Safety, SafetyOptions
-from .understand import ImageRequest, Rewriter
+from .understand import HALLUCINATION, ImageRequest, Rewriter
 
 
 _OWN_LIMIT = object()  # Pipeline.load_audio's default: the pipeline's own length limit
@@ -248,7 +248,7 @@ class Pipeline:
                 name = sources[i].source if isinstance(sources[i], Audio) else os.fspath(sources[i])
                 with _timed(t, "understand"):
                     request = self.understand(transcript, previous)
-                invented = request.empty and any(r.reason == "known Whisper hallucination" for r in request.removed)
+                invented = request.empty and any(r.reason == HALLUCINATION for r in request.removed)
                 if transcript.no_speech or invented:
                     why = "; ".join(transcript.dropped) or ("Whisper's usual words for silence" if invented else "nothing was said")
                     out[i] = NoSpeechError(f"{name}: no speech heard, so no image was made ({why})")

@@ -34,6 +34,10 @@ class Removal:
     reason: str
 
 
+# The reason a Removal gives when a transcript was only Whisper's words for silence ("Thank you.").
+HALLUCINATION = "known Whisper hallucination"
+
+
 @dataclass(frozen=True)
 class ImageRequest:
     """What to draw. ``removed`` lists what was taken out of the transcript and why."""

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from . import ImageRequest, Removal, RequestSettings
+from . import HALLUCINATION, ImageRequest, Removal, RequestSettings
 from .numbers import NUMBER_PATTERN, parse_number
 from .styles import StylePreset, load_styles
 
@@ -195,18 +195,14 @@ class RulesRewriter:
     def _rewrite(self, transcript: str) -> ImageRequest:
         work = _Work()
         text = _repeated_sentences(_normalize(transcript), work)
-        if _words(text) in HALLUCINATIONS:
-            work.removed.append(Removal(transcript.strip(), "known Whisper hallucination"))
-            text = ""
-        elif _words(text) in NOT_A_REQUEST:
-            work.removed.append(Removal(transcript.strip(), "not a request"))
+        why = _nothing_to_draw(text)
+        if why:  # checked on what was said, and again on what is left once it is settled
+            work.removed.append(Removal(transcript.strip(), why))
             text = ""
         text = self._settle(text, work)
-        if text and _words(text) in HALLUCINATIONS:
-            work.removed.append(Removal(text, "known Whisper hallucination"))
-            text = ""
-        elif text and _words(text) in NOT_A_REQUEST:
-            work.removed.append(Removal(text, "not a request"))
+        why = _nothing_to_draw(text)
+        if why:
+            work.removed.append(Removal(text, why))
             text = ""
         prompt = text
         negative = _join_unique(work.negatives)
@@ -367,6 +363,16 @@ def _merge(before: str, after: str, marker: str) -> tuple[str, str]:
         j = 1 if re.fullmatch(_DET, words[0], I) else 0
         return " ".join(words[:j] + [after.strip(" ,.;:!?")] + words[j + 1:]), words[j]
     return after, before
+
+
+def _nothing_to_draw(text: str) -> str | None:
+    """Why ``text`` asks for no picture (Whisper's words for silence, "yes", "never mind"), or None."""
+    words = _words(text)
+    if words in HALLUCINATIONS:
+        return HALLUCINATION
+    if words in NOT_A_REQUEST:
+        return "not a request"
+    return None
 
 
 def _repeated_sentences(text: str, work: _Work) -> str:

@@ -64,16 +64,6 @@ def two_hours_of_speech(tmp):
     return path
 
 
-def interleaved_wav(path, samples: np.ndarray, rate: int = SAMPLE_RATE):
-    """A plain PCM WAV of (n, channels) samples, any number of channels, no channel mask."""
-    data = (np.clip(samples, -1, 1) * 32767).astype("<i2").tobytes()
-    channels = samples.shape[1]
-    fmt = struct.pack("<HHIIHH", 1, channels, rate, rate * channels * 2, channels * 2, 16)
-    path.write_bytes(b"RIFF" + struct.pack("<I", 36 + len(data)) + b"WAVEfmt " + struct.pack("<I", 16) + fmt
-                     + b"data" + struct.pack("<I", len(data)) + data)
-    return path
-
-
 def one_bad_frame(mp3, path):
     """The MP3 with one frame's header damaged part-way through, as a flaky card or download leaves it."""
     import av
@@ -133,7 +123,7 @@ def corpus(tmp) -> dict:
     out["surround-5.1.flac"] = (write_av(tmp / "surround-5.1.flac", six, SAMPLE_RATE, "flac", "5.1"), IMAGE, "fox")
     eight = np.zeros((len(s), 8), np.float32)  # 7.1: PyAV crashed the process reading 8+ planar channels
     eight[:, 0], eight[:, 1], eight[:, 2] = 0.7 * s, 0.7 * s, s
-    out["surround-7.1.wav"] = (interleaved_wav(tmp / "surround-7.1.wav", eight), IMAGE, "fox")
+    out["surround-7.1.wav"] = (write_wav(tmp / "surround-7.1.wav", eight), IMAGE, "fox")
     out["one-bad-frame.mp3"] = (one_bad_frame(tmp / "whole.mp3", tmp / "one-bad-frame.mp3"), IMAGE, "fox")
     out["clipped.wav"] = (write_wav(tmp / "clipped.wav", np.clip(s * 12, -1, 1)), IMAGE, "fox")
     out["dc-offset.wav"] = (write_wav(tmp / "dc-offset.wav", 0.5 * s + 0.45), IMAGE, "fox")

@@ -14,6 +14,8 @@ import json
 import os
 from pathlib import Path
 
+from .files import write_atomic
+
 PARAMETERS_KEY = "parameters"
 FIELDS_KEY = "voice2img"
 
@@ -83,8 +85,8 @@ def save(image, out_dir: str | os.PathLike, stem: str, parameters: str, fields: 
     image.save(buffer, format="PNG", pnginfo=info)
     sidecar = {"image": png_path.name, PARAMETERS_KEY: parameters, **fields}
     # The JSON last: its presence says the PNG beside it is complete.
-    _write_atomic(png_path, buffer.getvalue())
-    _write_atomic(json_path, (json.dumps(sidecar, indent=2, ensure_ascii=False) + "\n").encode())
+    write_atomic(png_path, buffer.getvalue())
+    write_atomic(json_path, json.dumps(sidecar, indent=2, ensure_ascii=False) + "\n")
     return png_path, json_path
 
 
@@ -106,19 +108,6 @@ def remove_stale_temporaries(out_dir: str | os.PathLike) -> list[Path]:
     for path in stale:
         path.unlink(missing_ok=True)
     return stale
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    try:
-        with open(tmp, "wb") as fp:
-            fp.write(data)
-            fp.flush()
-            os.fsync(fp.fileno())
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
 
 
 def _number(value: float) -> str:

@@ -16,6 +16,8 @@ import sqlite3
 import time
 from pathlib import Path
 
+from ..files import write_atomic
+
 FILENAME = "voice2img-manifest.sqlite"
 COLUMNS = ["input", "sha256", "status", "reason", "transcript", "prompt", "negative_prompt", "settings", "seeds",
            "outputs", "timings", "safety", "attempts", "updated"]
@@ -67,8 +69,8 @@ class Manifest:
         for row in rows:
             writer.writerow({k: json.dumps(v) if k in JSON_COLUMNS else v for k, v in row.items()})
         csv_path, jsonl_path = self.path.with_name("manifest.csv"), self.path.with_name("manifest.jsonl")
-        _write(csv_path, text.getvalue())
-        _write(jsonl_path, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
+        write_atomic(csv_path, text.getvalue())
+        write_atomic(jsonl_path, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
         return csv_path, jsonl_path
 
     def close(self) -> None:
@@ -80,9 +82,3 @@ class Manifest:
         for key in JSON_COLUMNS:
             out[key] = json.loads(out[key] or "null")
         return out
-
-
-def _write(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)

@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import ModelUnavailableError
+from ..files import write_atomic
 
 BUNDLED_NAME = "tiny.en"
 _DTYPES = {0: np.float32, 1: np.int8, 2: np.int16, 3: np.int32, 4: np.float16}
@@ -190,7 +191,4 @@ def openai_checkpoint(ct2_dir: str | os.PathLike | None = None) -> Path:
         if heads:
             checkpoint["alignment_heads"] = heads  # kept for reference; openai-whisper ignores extra keys
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_suffix(f".tmp{os.getpid()}")
-    torch.save(checkpoint, tmp)
-    os.replace(tmp, target)
-    return target
+    return write_atomic(target, lambda fp: torch.save(checkpoint, fp))

@@ -1,6 +1,8 @@
 """Draw and keep: a diffusers pipeline saved to disk, loaded through the public path, renders a PNG
 whose metadata says what was asked; the same seed gives the same pixels."""
 
+import json
+
 import numpy as np
 import pytest
 from PIL import Image
@@ -79,6 +81,12 @@ def test_bad_settings_are_one_clear_line(tiny_model_dir, options, message):
     ("stabilityai/stable-diffusion-xl-base-1.0", "sdxl", 30, 5.0, 1024),
     ("black-forest-labs/FLUX.1-schnell", "flux-schnell", 4, 0.0, 1024),
     ("SimianLuo/LCM_Dreamshaper_v7", "lcm", 4, 1.0, 512),
+    ("stabilityai/stable-diffusion-3.5-medium", "sd3", 28, 7.0, 1024),
+    ("stabilityai/stable-diffusion-3.5-large-turbo", "sd3-turbo", 4, 0.0, 1024),
+    ("PixArt-alpha/PixArt-Sigma-XL-2-1024-MS", "pixart", 20, 4.5, 1024),
+    ("Efficient-Large-Model/Sana_1600M_1024px_diffusers", "sana", 20, 4.5, 1024),
+    ("Kwai-Kolors/Kolors-diffusers", "kolors", 50, 5.0, 1024),
+    ("playgroundai/playground-v2.5-1024px-aesthetic", "playground", 50, 3.0, 1024),
 ])
 def test_model_profiles(model, profile, steps, guidance, size):
     p = profile_for(model)
@@ -87,10 +95,49 @@ def test_model_profiles(model, profile, steps, guidance, size):
         assert p.extra == {"max_sequence_length": 256}
 
 
-def test_a_local_folders_pipeline_class_picks_its_profile(tmp_path):
-    (tmp_path / "my-model").mkdir()
-    (tmp_path / "my-model" / "model_index.json").write_text('{"_class_name": "StableDiffusionXLPipeline"}')
-    assert profile_for(str(tmp_path / "my-model")).name == "sdxl"
+@pytest.mark.parametrize("cls,folder,profile", [
+    ("StableDiffusionXLPipeline", "my-model", "sdxl"),
+    ("StableDiffusion3Pipeline", "my-model", "sd3"),
+    ("PixArtSigmaPipeline", "my-model", "pixart"),
+    ("SanaPipeline", "my-model", "sana"),
+    ("KolorsPipeline", "my-model", "kolors"),
+    ("FluxPipeline", "my-model", "flux-dev"),
+    # The class wins over a name that says otherwise ("xl" used to mean SDXL)...
+    ("StableDiffusion3Pipeline", "my-xl-finetune", "sd3"),
+    ("StableDiffusionPipeline", "pixel-xl-art", "sd15"),
+    # ...and the name tells the fast members of a family apart.
+    ("StableDiffusionXLPipeline", "my-sdxl-turbo", "sdxl-turbo"),
+    ("FluxPipeline", "flux-schnell-copy", "flux-schnell"),
+])
+def test_a_local_folders_pipeline_class_picks_its_profile(tmp_path, cls, folder, profile):
+    (tmp_path / folder).mkdir()
+    (tmp_path / folder / "model_index.json").write_text(json.dumps({"_class_name": cls}))
+    assert profile_for(str(tmp_path / folder)).name == profile
+
+
+def test_the_loaded_pipelines_class_corrects_a_guess_from_the_name():
+    assert profile_for("someone/my-model").name == "sd15"  # nothing to go on but the name
+    assert profile_for("someone/my-model", pipeline_class="StableDiffusion3Pipeline").name == "sd3"
+    assert profile_for("someone/my-model", pipeline_class="PixArtAlphaPipeline").size_multiple == 16
+
+
+@pytest.mark.parametrize("key,profile", [
+    ("model.diffusion_model.joint_blocks.0.x_block.attn.qkv.weight", "sd3"),
+    ("double_blocks.0.img_attn.qkv.weight", "flux-dev"),
+    ("conditioner.embedders.1.model.ln_final.weight", "sdxl"),
+    ("cond_stage_model.transformer.text_model.final_layer_norm.weight", "sd15"),
+])
+def test_a_single_file_checkpoints_layers_pick_its_family(tmp_path, key, profile):
+    from safetensors.numpy import save_file
+
+    path = tmp_path / "checkpoint.safetensors"  # a name that says nothing
+    save_file({key: np.zeros(1, dtype=np.float32)}, str(path))
+    assert profile_for(str(path)).name == profile
+
+
+def test_a_model_with_no_tiny_autoencoder_says_so(tiny_model_dir):
+    with pytest.raises(Voice2ImgError, match="no tiny autoencoder is known for Sana"):
+        Renderer(DrawingOptions(model=str(tiny_model_dir), profile="sana", vae="tiny")).render(ImageRequest("a cat"))
 
 
 def test_a_hub_model_with_no_network_is_one_clear_line(monkeypatch):
@@ -181,3 +228,33 @@ def test_a_tiny_autoencoder_that_cannot_load_is_one_clear_line(tiny_model_dir, m
     monkeypatch.setattr(constants, "HF_HUB_OFFLINE", True)
     with pytest.raises(ModelUnavailableError, match="tiny autoencoder 'madebyollin/taesd' could not be loaded"):
         Renderer(DrawingOptions(model=str(tiny_model_dir), vae="tiny")).render(ImageRequest("a cat"))
+
+
+def test_two_threads_draw_at_once_sharing_the_weights(tiny_model_dir):
+    """Two requests in flight together (each waits for the other at its first step, which would
+    time out if drawings took turns), each the same pixels as alone, with one copy of the weights."""
+    import threading
+
+    r = Renderer(DrawingOptions(model=str(tiny_model_dir), steps=3, width=64, height=64))
+    requests = [ImageRequest(p, settings=RequestSettings(seed=s)) for p, s in (("a red fox", 1), ("a blue car", 2))]
+    alone = [pixels(r.render(q)) for q in requests]
+    both_started = threading.Barrier(2, timeout=30)
+    out: dict = {}
+
+    def draw(i):
+        def step(done, total):
+            if done == 1:
+                both_started.wait()
+        out[i] = pixels(r.render(requests[i], progress=step))
+
+    threads = [threading.Thread(target=draw, args=(i,)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert not both_started.broken and set(out) == {0, 1}
+    assert all(np.array_equal(out[i], alone[i]) for i in range(2))
+    pipes = r._free
+    assert len(pipes) == 2 and pipes[0] is not pipes[1]
+    assert pipes[0].unet is pipes[1].unet and pipes[0].vae is pipes[1].vae
+    assert pipes[0].scheduler is not pipes[1].scheduler and pipes[0].tokenizer is not pipes[1].tokenizer

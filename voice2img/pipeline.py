@@ -13,13 +13,12 @@ from pathlib import Path
 from typing import Callable
 
 from . import __version__
-from .audio import DECODE_TIMEOUT_S, MAX_SECONDS, Audio, load_audio
+from .audio import DECODE_TIMEOUT_S, MAX_RECORDING_SECONDS, Audio, load_audio
 from .draw import Drawing, DrawingOptions, Renderer
-from .draw.render import MAX_SEED
 from .errors import NoSpeechError
 from .hear import Hearer, HearingOptions, Transcript, load_hearer
 from .safety import BlockedError, Safety, SafetyOptions
-from .understand import HALLUCINATION, ImageRequest, Rewriter
+from .understand import HALLUCINATION, MAX_SEED, ImageRequest, Rewriter
 
 
 _OWN_LIMIT = object()  # Pipeline.load_audio's default: the pipeline's own length limit
@@ -91,7 +90,7 @@ class Pipeline:
 
     def __init__(self, hearing: HearingOptions | None = None, drawing: DrawingOptions | None = None,
                  rewriter: Rewriter | None = None, channel: int | None = None, safety: SafetyOptions | None = None,
-                 max_audio_seconds: float | None = MAX_SECONDS, decode_timeout_s: float | None = DECODE_TIMEOUT_S):
+                 max_audio_seconds: float | None = MAX_RECORDING_SECONDS, decode_timeout_s: float | None = DECODE_TIMEOUT_S):
         self.max_audio_seconds = max_audio_seconds
         self.decode_timeout_s = decode_timeout_s
         self.hearing = hearing or HearingOptions()
@@ -104,7 +103,6 @@ class Pipeline:
         # pipelines for other image models: see with_image_model.
         self._hearing_slot: dict = {"hearer": None, "lock": threading.Lock()}
         self._renderer: Renderer | None = None
-        self._draw_lock = threading.Lock()  # a diffusers pipeline is not safe to call from two threads
         self._taken: set[str] = set()  # output names used by this pipeline, so none collide
 
     def with_image_model(self, model: str) -> "Pipeline":
@@ -170,11 +168,10 @@ class Pipeline:
         self.safety.check_prompt(request.prompt)
         renderer = self.renderer
         chosen = renderer.settings_for(request)  # bad settings fail before minutes of model loading
-        with self._draw_lock:
-            if renderer.pipe is None:
-                with _timed(timings, "load_image_model"):
-                    renderer.load()
-            drawings = self._draw_locked(request, chosen, progress, timings)
+        if renderer.pipe is None:
+            with _timed(timings, "load_image_model"):
+                renderer.load()
+        drawings = self._draw_each(request, chosen, progress, timings)
         return self._judge(drawings, timings)
 
     def _judge(self, drawings: tuple[Drawing, ...], timings: dict) -> tuple[Drawing, ...]:
@@ -194,7 +191,7 @@ class Pipeline:
                                f"{check.threshold:.2f})")
         return tuple(kept)
 
-    def _draw_locked(self, request, chosen, progress, timings) -> tuple[Drawing, ...]:
+    def _draw_each(self, request, chosen, progress, timings) -> tuple[Drawing, ...]:
         renderer = self.renderer
         count = request.settings.num_images or 1
         drawings = []

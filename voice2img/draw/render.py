@@ -9,15 +9,16 @@ from __future__ import annotations
 
 import os
 import secrets
+import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Callable
 
 from ..errors import ModelUnavailableError, Voice2ImgError
-from ..understand import ImageRequest
+from ..understand import MAX_SEED, ImageRequest
 from .profiles import DEFAULT_IMAGE_MODEL, SAMPLER_NAMES, ModelProfile, profile_for
 
-MAX_SEED = 2**32 - 1
 MAX_SIDE = 4096
 
 
@@ -60,7 +61,15 @@ class Drawing:
 
 
 class Renderer:
-    """Holds one diffusers pipeline, loaded on first use."""
+    """Holds one diffusers pipeline, loaded on first use, and draws with it from any thread.
+
+    A diffusers pipeline keeps per-call state (its scheduler's timesteps, its tokenizer's
+    buffers), so two threads must not call the same pipeline object. Each thread that draws at
+    the same time as another gets its own pipeline made with ``from_pipe`` — its own scheduler
+    and tokenizers, the same UNet, VAE and text encoders — as diffusers' server example does:
+    N requests at once hold one copy of the weights. Under model CPU offload (``low_vram``)
+    the weights move between devices per call, so drawings there take turns.
+    """
 
     def __init__(self, options: DrawingOptions | None = None):
         self.options = options or DrawingOptions()
@@ -68,25 +77,63 @@ class Renderer:
         self.pipe = None
         self.device = ""
         self.dtype = ""
+        self._load_lock = threading.Lock()
+        self._free: list = []  # pipelines sharing self.pipe's weights, not drawing now
+        self._free_lock = threading.Lock()
+        self._offload_lock = threading.Lock()
 
     def load(self) -> None:
-        if self.pipe is not None:
-            return
-        import torch
+        with self._load_lock:
+            if self.pipe is not None:
+                return
+            import torch
 
-        self.device = _pick_device(self.options.device)
-        dtype = torch.float32 if self.device == "cpu" else getattr(torch, self.profile.gpu_dtype)
-        self.dtype = str(dtype).removeprefix("torch.")
-        pipe = _load_pipeline(self.options.model, self.profile, dtype)
-        if self.options.vae:
-            pipe.vae = _load_tiny_vae(self.options.vae, self.profile, dtype)
-        pipe.set_progress_bar_config(disable=True)
-        if self.options.low_vram and self.device.startswith("cuda"):
-            pipe.enable_attention_slicing()
-            pipe.enable_model_cpu_offload()  # each part moves to the GPU only while it runs
+            self.device = _pick_device(self.options.device)
+            dtype = torch.float32 if self.device == "cpu" else getattr(torch, self.profile.gpu_dtype)
+            self.dtype = str(dtype).removeprefix("torch.")
+            pipe = _load_pipeline(self.options.model, self.profile, dtype)
+            if not self.options.profile:  # what was loaded says more than the name did
+                self.profile = profile_for(self.options.model, pipeline_class=type(pipe).__name__)
+            if self.options.vae:
+                pipe.vae = _load_tiny_vae(self.options.vae, self.profile, dtype)
+            pipe.set_progress_bar_config(disable=True)
+            if self.options.low_vram and self.device.startswith("cuda"):
+                pipe.enable_attention_slicing()
+                pipe.enable_model_cpu_offload()  # each part moves to the GPU only while it runs
+            else:
+                pipe = pipe.to(self.device)
+            self._free = [pipe]
             self.pipe = pipe
-        else:
-            self.pipe = pipe.to(self.device)
+
+    @contextmanager
+    def _pipeline(self):
+        """A pipeline no other thread is drawing with; made (sharing the weights) when all are busy."""
+        if self.options.low_vram and self.device.startswith("cuda"):
+            with self._offload_lock:
+                yield self.pipe
+            return
+        with self._free_lock:
+            pipe = self._free.pop() if self._free else None
+        if pipe is None:
+            pipe = self._sibling()
+        try:
+            yield pipe
+        finally:
+            with self._free_lock:
+                self._free.append(pipe)
+
+    def _sibling(self):
+        """A pipeline with the loaded one's weights and its own scheduler and tokenizers."""
+        import copy
+
+        base = self.pipe
+        own = {"scheduler": base.scheduler.from_config(base.scheduler.config)}
+        for name, component in base.components.items():
+            if name.startswith("tokenizer") and component is not None:
+                own[name] = copy.deepcopy(component)
+        sibling = type(base).from_pipe(base, **own)
+        sibling.set_progress_bar_config(disable=True)
+        return sibling
 
     def settings_for(self, request: ImageRequest) -> dict:
         """Profile defaults, then the operator's options, then what the speaker asked for."""
@@ -143,12 +190,13 @@ class Renderer:
 
             kwargs["callback_on_step_end"] = on_step_end
         started = time.perf_counter()
-        with torch.inference_mode():
-            image = self.pipe(**kwargs).images[0]
+        with self._pipeline() as pipe, torch.inference_mode():
+            image = pipe(**kwargs).images[0]
+            scheduler = type(pipe.scheduler).__name__
         return Drawing(
             image=image, prompt=request.prompt, negative_prompt=negative, seed=chosen["seed"],
             steps=chosen["steps"], guidance=chosen["guidance"], width=chosen["width"], height=chosen["height"],
-            sampler=SAMPLER_NAMES.get(type(self.pipe.scheduler).__name__, type(self.pipe.scheduler).__name__),
+            sampler=SAMPLER_NAMES.get(scheduler, scheduler),
             model=self.options.model, profile=self.profile.name, device=self.device, dtype=self.dtype,
             seconds=time.perf_counter() - started,
         )
@@ -228,6 +276,9 @@ def _load_tiny_vae(vae: str, profile: ModelProfile, dtype):
     """A TAESD-compatible AutoencoderTiny: decodes in a fraction of the full VAE's time (see README)."""
     from diffusers import AutoencoderTiny
 
+    if vae == "tiny" and profile.tiny_vae is None:
+        raise Voice2ImgError(f"no tiny autoencoder is known for {profile.description or profile.name} models; "
+                             "give one with --vae ID|PATH, or leave --vae out")
     ref = profile.tiny_vae if vae == "tiny" else vae
     try:
         if os.path.isdir(ref):

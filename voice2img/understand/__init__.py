@@ -11,6 +11,9 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 
+MAX_SEED = 2**32 - 1  # seeds are unsigned 32-bit numbers, as in AUTOMATIC1111 and diffusers' examples
+
+
 @dataclass(frozen=True)
 class RequestSettings:
     """Settings asked for by voice; None means "use the model profile's or operator's default"."""
@@ -77,4 +80,4 @@ def rewrite(transcript: str, previous: ImageRequest | None = None) -> ImageReque
     return _DEFAULT.rewrite(transcript, previous)
 
 
-__all__ = ["ImageRequest", "Removal", "RequestSettings", "Rewriter", "rewrite"]
+__all__ = ["MAX_SEED", "ImageRequest", "Removal", "RequestSettings", "Rewriter", "rewrite"]

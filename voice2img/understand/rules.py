@@ -13,12 +13,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from . import HALLUCINATION, ImageRequest, Removal, RequestSettings
+from . import HALLUCINATION, MAX_SEED, ImageRequest, Removal, RequestSettings
 from .numbers import NUMBER_PATTERN, parse_number
 from .styles import StylePreset, load_styles
 
 MAX_IMAGES = 16
-MAX_SEED = 2**32 - 1
 CLIP_TOKENS = 75  # 77 minus the start and end tokens
 
 I = re.IGNORECASE

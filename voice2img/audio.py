@@ -15,7 +15,7 @@ import numpy as np
 from .errors import Voice2ImgError
 
 SAMPLE_RATE = 16_000
-MAX_SECONDS = 600.0  # the longest recording taken by default: a spoken request is seconds long
+MAX_RECORDING_SECONDS = 600.0  # the longest recording taken by default: a spoken request is seconds long
 MIN_RATE, MAX_RATE = 2_000, 768_000  # sample rates real recordings use lie well inside these
 DECODE_TIMEOUT_S = 120.0  # a file that takes longer than this to decode is given up on
 
@@ -58,7 +58,7 @@ class Audio:
         return cls(np.ascontiguousarray(data, dtype=np.float32), source=source, channels=channels)
 
 
-def load_audio(path: str | os.PathLike, channel: int | None = None, max_seconds: float | None = MAX_SECONDS,
+def load_audio(path: str | os.PathLike, channel: int | None = None, max_seconds: float | None = MAX_RECORDING_SECONDS,
                timeout_s: float | None = DECODE_TIMEOUT_S) -> Audio:
     """Decode ``path`` to 16 kHz mono float32.
 
@@ -247,13 +247,48 @@ def _wav_bytes_missing(name: str) -> int:
     return 0
 
 
+class Resampler:
+    """Mono float32 at ``rate`` → 16 kHz, block by block, with FFmpeg's resampler (through PyAV).
+
+    A microphone at 44.1 or 48 kHz hands over 100-ms blocks; the resampler keeps its filter
+    state across them, so there are no seams between blocks, and its low-pass filter removes
+    what lies above 8 kHz instead of folding it back into the speech band (linear interpolation,
+    used before, did fold it: aliasing).
+    """
+
+    def __init__(self, rate: int):
+        import av
+
+        if not MIN_RATE <= rate <= MAX_RATE:
+            raise Voice2ImgError(f"a sample rate of {rate} Hz is not one audio is recorded at ({MIN_RATE}–{MAX_RATE})")
+        self.rate = rate
+        self._resampler = av.AudioResampler(format="flt", layout="mono", rate=SAMPLE_RATE)
+
+    def __call__(self, block: np.ndarray) -> np.ndarray:
+        """Resample the next block; the output may lag the input by a few samples (the filter's delay)."""
+        import av
+
+        frame = av.AudioFrame.from_ndarray(np.ascontiguousarray(block, dtype=np.float32).reshape(1, -1),
+                                           format="flt", layout="mono")
+        frame.sample_rate = self.rate
+        return self._collect(self._resampler.resample(frame))
+
+    def flush(self) -> np.ndarray:
+        """What the filter still holds, at the end of the stream."""
+        return self._collect(self._resampler.resample(None))
+
+    @staticmethod
+    def _collect(frames) -> np.ndarray:
+        if not frames:
+            return np.zeros(0, dtype=np.float32)
+        return np.concatenate([f.to_ndarray().reshape(-1) for f in frames]).astype(np.float32, copy=False)
+
+
 def _resample(data: np.ndarray, rate: int) -> np.ndarray:
     if len(data) == 0:
         return data
-    n = int(round(len(data) * SAMPLE_RATE / rate))
-    x_old = np.linspace(0.0, 1.0, num=len(data), endpoint=False)
-    x_new = np.linspace(0.0, 1.0, num=n, endpoint=False)
-    return np.interp(x_new, x_old, data).astype(np.float32)
+    resample = Resampler(rate)
+    return np.concatenate([resample(data), resample.flush()])
 
 
 def _reason(exc: Exception) -> str:

@@ -38,14 +38,14 @@ class FasterWhisperHearer(WhisperHearer):
         return out, info.language
 
     def _decode_many(self, audios: list[Audio], language: str | None) -> list[tuple[list[Segment], str]]:
-        from .short import MAX_SECONDS, decode_short, window_frames
+        from .short import MAX_CLIP_SECONDS, decode_short, window_frames
 
         if not self.options.short_window or self.options.extra:
             return super()._decode_many(audios, language)
         results: list = [None] * len(audios)
         groups: dict[int, list[int]] = {}  # clips with the same window share a batch
         for i, audio in enumerate(audios):
-            if audio.duration <= MAX_SECONDS:
+            if audio.duration <= MAX_CLIP_SECONDS:
                 groups.setdefault(window_frames(len(audio.samples)), []).append(i)
         chunks = [g[s:s + BATCH] for g in groups.values() for s in range(0, len(g), BATCH)]
         for chunk in chunks:

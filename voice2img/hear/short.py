@@ -2,7 +2,7 @@
 
 Whisper always encodes a 30-second window (3,000 mel frames); a 4-second spoken prompt is then
 87 % padding, and the encoder is most of the time. CTranslate2's Whisper encoder accepts shorter
-windows, so clips up to :data:`MAX_SECONDS` are encoded in a window that fits the clip plus a
+windows, so clips up to :data:`MAX_CLIP_SECONDS` are encoded in a window that fits the clip plus a
 margin, never under :data:`MIN_FRAMES` (shorter windows cost accuracy; see README). Clips with the
 same window are encoded and decoded together (one batch), which is what makes a folder of short
 recordings fast. Longer audio goes through faster-whisper's own ``transcribe``.
@@ -17,7 +17,7 @@ import numpy as np
 from ..audio import SAMPLE_RATE
 from . import Segment
 
-MAX_SECONDS = 20.0  # longer clips take the regular path
+MAX_CLIP_SECONDS = 20.0  # longer clips take the regular path
 MIN_FRAMES = 1500  # 15 s: 1,000 cost WER on spoken prompts (see README); much shorter made tiny.en repeat itself
 MARGIN_FRAMES = 200  # 2 s of silence after the longest clip
 FULL_FRAMES = 3000
@@ -33,7 +33,7 @@ def window_frames(samples: int) -> int:
 
 def decode_short(model, clips: list[np.ndarray], language: str | None, beam_size: int,
                  initial_prompt: str | None = None) -> list[tuple[list[Segment], str]]:
-    """Decode each clip (16 kHz mono float32, at most MAX_SECONDS) as one segment, in one batch.
+    """Decode each clip (16 kHz mono float32, at most MAX_CLIP_SECONDS) as one segment, in one batch.
 
     ``model`` is a faster_whisper.WhisperModel. Returns (segments, language) per clip.
     """

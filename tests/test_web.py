@@ -217,3 +217,33 @@ def test_a_full_queue_turns_requests_away_without_counting_them(tiny_model_dir, 
     assert studio.waiting == 3
     studio.leave("tab-0")
     assert studio.enter("tab-3") == 2
+
+
+def test_the_operators_caps_hold_for_fields_speech_and_the_model_defaults(tiny_model_dir, tmp_path):
+    """--max-pixels, --max-steps, --max-images: typed values past them are refused with the limit
+    named; spoken ones are lowered with a note; nothing past them is ever drawn."""
+    pipeline = Pipeline(drawing=DrawingOptions(model=str(tiny_model_dir), steps=1, width=64, height=64))
+    studio = Studio(pipeline, tmp_path, limits=Limits(max_pixels=128 * 128, max_steps=3, max_images=2))
+    s = Session()
+    studio.type(s, "a cat")
+    with pytest.raises(Voice2ImgError, match=r"256×256 is larger than this server draws: at most 16,384 pixels"):
+        studio.request_from_fields(s, "a cat", "", 1, 256, 256, 0, -1)
+    with pytest.raises(Voice2ImgError, match="steps must be between 1 and 3 on this server"):
+        studio.request_from_fields(s, "a cat", "", 4, 64, 64, 0, -1)
+    heard = studio.type(s, "five images of a cat")
+    assert heard.request.settings.num_images == 2 and "at most 2 images" in heard.request.notes[-1]
+    # Settings an LLM rewriter may take from speech ("a thousand steps, 2048 square"):
+    from voice2img.understand import ImageRequest, RequestSettings
+
+    fitted = studio.limits.fit(ImageRequest("a cat", settings=RequestSettings(steps=40, width=2048, height=1024)))
+    assert fitted.settings.steps == 3 and (fitted.settings.width, fitted.settings.height) == (128, 64)
+    assert len(fitted.notes) == 2
+    # The panel's defaults respect the caps too (the profile's 512² would not).
+    big = Studio(Pipeline(drawing=DrawingOptions(model=str(tiny_model_dir))), tmp_path,
+                 limits=Limits(max_pixels=256 * 256, max_steps=10))
+    d = big.defaults()
+    assert d["width"] * d["height"] <= 256 * 256 and d["steps"] <= 10
+    # And a request that reaches drawing past a cap (here: the profile's own 512² size) is refused, not drawn.
+    with pytest.raises(Voice2ImgError, match="larger than this server draws"):
+        big.draw(Session(), ImageRequest("a cat", settings=RequestSettings(steps=1)))
+    assert not list(tmp_path.glob("*.png"))

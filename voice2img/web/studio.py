@@ -17,6 +17,7 @@ import uuid
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from ..audio import MAX_RECORDING_SECONDS
 from ..errors import Voice2ImgError
 from ..pipeline import Pipeline, Result
 from ..understand import ImageRequest, RequestSettings
@@ -28,14 +29,52 @@ RANDOM_SEED = -1  # what the seed box holds for "a new random seed each time"
 class Limits:
     """What one request may ask of a shared server; the operator sets these (``voice2img serve``)."""
 
-    concurrency: int = 1  # images drawn at the same time (one shared model per image model)
+    concurrency: int = 1  # requests drawn at the same time (see Studio: they share each model's weights)
     max_queue: int = 16  # requests allowed to wait; more are turned away with a message
     max_upload_mb: float = 25.0
-    max_audio_seconds: float | None = 600.0
+    max_audio_seconds: float | None = MAX_RECORDING_SECONDS
     max_images: int = 4  # images per request ("draw four of them")
-    max_steps: int = 100
+    max_steps: int = 50
+    max_pixels: int = 1536 * 1024  # width × height of one image
     max_typed_chars: int = 2000
     pause_seconds: float = 0.6  # the web page's starting value for the pause that ends a request
+
+    def check(self, steps: int | None = None, width: int | None = None, height: int | None = None,
+              images: int | None = None) -> None:
+        """Settings about to be used (from the boxes, or as drawn): a Voice2ImgError naming the
+        limit when one is passed. None: not given."""
+        if steps is not None and not 1 <= steps <= self.max_steps:
+            raise Voice2ImgError(f"steps must be between 1 and {self.max_steps} on this server (got {steps})")
+        if width is not None and height is not None and width * height > self.max_pixels:
+            raise Voice2ImgError(f"{width}×{height} is larger than this server draws: at most {self.max_pixels:,} "
+                                 f"pixels an image (for example {_example_size(self.max_pixels)}); lower the width or height")
+        if images is not None and images > self.max_images:
+            raise Voice2ImgError(f"this server draws at most {self.max_images} images a request (asked: {images})")
+
+    def fit(self, request: ImageRequest) -> ImageRequest:
+        """A spoken or typed request brought within the limits, with a note for each change:
+        what was said is honoured as far as this server allows, not refused."""
+        s, notes = request.settings, list(request.notes)
+        if s.num_images and s.num_images > self.max_images:
+            s = replace(s, num_images=self.max_images)
+            notes.append(f"this server draws at most {self.max_images} images a request")
+        if s.steps and s.steps > self.max_steps:
+            s = replace(s, steps=self.max_steps)
+            notes.append(f"this server draws at most {self.max_steps} steps")
+        if s.width and s.height and s.width * s.height > self.max_pixels:
+            width, height = self.fit_size(s.width, s.height)
+            notes.append(f"{s.width}×{s.height} is larger than this server draws; drawing {width}×{height}")
+            s = replace(s, width=width, height=height)
+        if s is request.settings:
+            return request
+        return replace(request, settings=s, notes=tuple(notes))
+
+    def fit_size(self, width: int, height: int) -> tuple[int, int]:
+        """The largest size of the same shape within ``max_pixels``, in multiples of 64."""
+        if width * height <= self.max_pixels:
+            return width, height
+        scale = (self.max_pixels / (width * height)) ** 0.5
+        return max(64, int(width * scale) // 64 * 64), max(64, int(height * scale) // 64 * 64)
 
 
 @dataclass
@@ -145,8 +184,9 @@ class Studio:
         renderer = self.pipeline_for(model).renderer
         chosen = renderer.settings_for(ImageRequest("x", settings=RequestSettings(seed=0)))
         seed = renderer.options.seed
-        return {"steps": chosen["steps"], "guidance": chosen["guidance"], "width": chosen["width"],
-                "height": chosen["height"], "seed": RANDOM_SEED if seed is None else seed}
+        width, height = self.limits.fit_size(chosen["width"], chosen["height"])
+        return {"steps": min(chosen["steps"], self.limits.max_steps), "guidance": chosen["guidance"], "width": width,
+                "height": height, "seed": RANDOM_SEED if seed is None else seed}
 
     # -- hearing and understanding -----------------------------------------------------------
     def hear(self, session: Session, source) -> Heard:
@@ -180,9 +220,7 @@ class Studio:
     def _turn(self, session: Session, request: ImageRequest, transcript: str) -> Heard:
         if request.action == "undo":
             return Heard(request, transcript, restored=self.undo(session))
-        if request.settings.num_images and request.settings.num_images > self.limits.max_images:
-            request = replace(request, settings=replace(request.settings, num_images=self.limits.max_images),
-                              notes=request.notes + (f"this server draws at most {self.limits.max_images} images a request",))
+        request = self.limits.fit(request)
         session.pending = request
         return Heard(request, transcript)
 
@@ -214,11 +252,10 @@ class Studio:
         if not (prompt or "").strip():
             raise Voice2ImgError("the prompt is empty: say, upload or type what you want drawn")
         base = session.current or ImageRequest(prompt)
-        steps = _whole(steps, "steps")
-        if steps is not None and not 1 <= steps <= self.limits.max_steps:
-            raise Voice2ImgError(f"steps must be between 1 and {self.limits.max_steps}")
+        steps, width, height = _whole(steps, "steps"), _whole(width, "width"), _whole(height, "height")
+        self.limits.check(steps=steps, width=width, height=height)
         seed = _whole(seed, "seed")
-        settings = replace(base.settings, steps=steps, width=_whole(width, "width"), height=_whole(height, "height"),
+        settings = replace(base.settings, steps=steps, width=width, height=height,
                            guidance=None if guidance is None else float(guidance), aspect=None,
                            seed=None if new_seed or seed is None or seed == RANDOM_SEED else seed)
         return replace(base, prompt=prompt.strip(), negative_prompt=(negative or "").strip(), settings=settings,
@@ -231,6 +268,8 @@ class Studio:
         only: nothing is lost, and the picture they went back to stays the current one.
         """
         pipeline = self.pipeline_for(model)
+        chosen = pipeline.renderer.settings_for(request)  # as it will be drawn: the profile's defaults filled in
+        self.limits.check(chosen["steps"], chosen["width"], chosen["height"], request.settings.num_images or 1)
         undos = session.undos
         timings: dict = {}
         drawings = pipeline.draw(request, progress=progress, timings=timings)
@@ -294,6 +333,11 @@ def _whole(value, name: str) -> int | None:
     if number != int(number):
         raise Voice2ImgError(f"{name} must be a whole number (got {value})")
     return int(number)
+
+
+def _example_size(pixels: int) -> str:
+    side = int(pixels ** 0.5) // 64 * 64
+    return f"{side}×{side}"
 
 
 def _stem(prompt: str) -> str:

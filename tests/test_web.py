@@ -247,3 +247,73 @@ def test_the_operators_caps_hold_for_fields_speech_and_the_model_defaults(tiny_m
     with pytest.raises(Voice2ImgError, match="larger than this server draws"):
         big.draw(Session(), ImageRequest("a cat", settings=RequestSettings(steps=1)))
     assert not list(tmp_path.glob("*.png"))
+
+
+# -- what the page shows, without a browser (voice2img.web.views) --------------------------------------
+def test_a_heard_turn_draws_hands_free_and_waits_in_review(studio):
+    from voice2img.web import views
+
+    s = Session()
+    hands_free = views.heard(studio, s, studio.type(s, "a red kite over the sea"), views.HANDS_FREE)
+    assert hands_free["prompt"] == "a red kite over the sea" and hands_free["trigger"].endswith("|draw")
+    assert hands_free["status"].startswith("Heard: “a red kite over the sea”. Drawing:")
+    review = views.heard(studio, s, studio.type(s, "make it blue"), views.REVIEW)
+    assert "trigger" not in review and review["status"].endswith("Check the prompt, then press Generate.")
+    assert review["speak"].endswith("Prompt: a blue kite over the sea")
+
+
+def test_drawing_reports_its_steps_then_the_picture(studio):
+    from voice2img.web import views
+
+    s = Session()
+    studio.type(s, "a paper lantern")
+    seen = []
+    shown = list(views.drawing(studio, s, ("a paper lantern", "", 3, 64, 64, 0.0, 4), None, progress=seen.append))
+    assert seen == [(1, 3), (2, 3), (3, 3)]
+    assert shown[-2]["status"] == "Drawing step 3 of 3…"  # the last step is always said
+    done = shown[-1]
+    assert done["status"] == "Done: image of “a paper lantern”, seed 4." and done["image"].alt == "a paper lantern"
+    assert done["download"] == done["image"].path and len(done["gallery"]) == 1
+
+
+@pytest.mark.parametrize("failure,said", [
+    (RuntimeError("CUDA error: an illegal memory access\nwas encountered"),
+     "Not drawn: something went wrong while drawing (RuntimeError: CUDA error: an illegal memory access was "
+     "encountered); the server's log has the details"),
+    (Voice2ImgError("image model x: no such file or folder"), "Not drawn: image model x: no such file or folder"),
+])
+def test_whatever_fails_while_drawing_ends_in_one_status_line(studio, monkeypatch, failure, said):
+    """A bug in the drawing worker used to leave the page at "Drawing…" for ever."""
+    from voice2img.web import views
+
+    def broken(*args, **kwargs):
+        raise failure
+
+    monkeypatch.setattr(studio, "draw", broken)
+    s = Session()
+    studio.type(s, "a tin robot")
+    shown = list(views.drawing(studio, s, ("a tin robot", "", 1, 64, 64, 0.0, 1), None))
+    assert [v["status"] for v in shown] == [said]
+
+
+def test_bad_fields_are_a_status_line_before_any_drawing(studio):
+    from voice2img.web import views
+
+    s = Session()
+    shown = list(views.drawing(studio, s, ("", "", 1, 64, 64, 0.0, 1), None))
+    assert shown == [{"status": "Not drawn: the prompt is empty: say, upload or type what you want drawn"}]
+
+
+def test_the_live_microphone_shows_the_words_so_far_then_the_turn(studio):
+    from voice2img.live import LiveEvent
+    from voice2img.web import views
+
+    s = Session()
+    assert views.live(studio, s, [LiveEvent("speech", 0.3)], views.HANDS_FREE) == {"status": "Listening… (speech)"}
+    partial = views.live(studio, s, [LiveEvent("partial", 1.0, message="a red")], views.HANDS_FREE)
+    assert partial["heard"] == "a red …"
+    result = studio.pipeline.hear_and_understand(SAMPLES / "red_fox.wav")
+    final = views.live(studio, s, [LiveEvent("final", 4.0, result=result)], views.HANDS_FREE)
+    assert final["prompt"].startswith("a red fox") and final["trigger"]
+    assert views.queued(None, 16)[0] is False and views.queued(2, 16) == (
+        True, "Waiting: 2 other request(s) are ahead of yours; yours starts when they finish.")

@@ -23,6 +23,7 @@ from ..pipeline import Pipeline, Result
 from ..understand import ImageRequest, RequestSettings
 
 RANDOM_SEED = -1  # what the seed box holds for "a new random seed each time"
+PARTIAL_EVERY_MS = 1000  # how often the words so far are shown while someone speaks
 
 
 @dataclass(frozen=True)
@@ -200,6 +201,35 @@ class Studio:
         listener made with ``context=lambda: session.current``) as this session's turn."""
         session.transcript, session.source = result.transcript, os.path.basename(result.source) or "microphone"
         return self._turn(session, result.request, result.transcript.text)
+
+    # -- the live microphone: chunks of one tab are heard in order, never two at once -----------
+    def start_listening(self, session: Session, pause_seconds: float | None = None) -> None:
+        """Record was pressed: a fresh listener whose follow-ups change this session's request."""
+        with session.lock:
+            session.listener = self._listener(session, pause_seconds)
+
+    def hear_chunk(self, session: Session, path: str, pause_seconds: float | None = None) -> list:
+        """The next chunk the browser recorded (a file): the live events it brings."""
+        from ..audio import load_audio
+
+        with session.lock:
+            if session.listener is None:
+                session.listener = self._listener(session, pause_seconds)
+            return session.listener.feed(load_audio(path).samples)
+
+    def _listener(self, session: Session, pause_seconds: float | None):
+        from ..live import LiveListener, LiveOptions
+
+        end = int(1000 * float(pause_seconds or self.limits.pause_seconds))
+        options = LiveOptions(end_silence_ms=end, speculate_ms=min(200, end // 2), partial_every_ms=PARTIAL_EVERY_MS)
+        return LiveListener(self.pipeline, options, context=lambda: session.current)
+
+    def stop_listening(self, session: Session) -> list:
+        """Stop was pressed: an utterance in progress is finished and heard."""
+        with session.lock:
+            events = session.listener.flush() if session.listener is not None else []
+            session.listener = None
+        return events
 
     def type(self, session: Session, text: str) -> Heard:
         """A typed turn: a new request or a follow-up, understood exactly as speech is."""

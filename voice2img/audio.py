@@ -12,12 +12,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .defaults import DECODE_TIMEOUT_S, MAX_RECORDING_SECONDS  # noqa: F401 (re-exported)
 from .errors import Voice2ImgError
 
 SAMPLE_RATE = 16_000
-MAX_RECORDING_SECONDS = 600.0  # the longest recording taken by default: a spoken request is seconds long
 MIN_RATE, MAX_RATE = 2_000, 768_000  # sample rates real recordings use lie well inside these
-DECODE_TIMEOUT_S = 120.0  # a file that takes longer than this to decode is given up on
 
 # A decoded stream this much shorter than its container says is treated as truncated.
 _TRUNCATION_TOLERANCE = 0.9

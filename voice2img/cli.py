@@ -33,7 +33,8 @@ def _at_least(minimum: float, kind=float):
     return parse
 
 def _hearing_args(parser: argparse.ArgumentParser, device_flag: str = "--device") -> None:
-    from .hear import BACKENDS, DEFAULT_BACKEND
+    from .defaults import DECODE_TIMEOUT_S, MAX_RECORDING_SECONDS
+    from .hear import BACKENDS, DEFAULT_BACKEND, HearingOptions
 
     g = parser.add_argument_group("hearing (ASR)")
     g.add_argument("--backend", choices=BACKENDS, default=DEFAULT_BACKEND,
@@ -42,7 +43,7 @@ def _hearing_args(parser: argparse.ArgumentParser, device_flag: str = "--device"
                    help="Whisper model name (tiny.en, base, small.en, large-v3-turbo, …) or local path; "
                         "default: the bundled tiny.en, no download")
     g.add_argument("--language", help="spoken language code (default: English for *.en models, else detected)")
-    g.add_argument("--beam-size", type=_at_least(1, int), default=5, help="beam search width (default: %(default)s)")
+    g.add_argument("--beam-size", type=_at_least(1, int), default=HearingOptions.beam_size, help="beam search width (default: %(default)s)")
     g.add_argument("--channel", type=_at_least(0, int), metavar="N",
                    help="take only channel N (0-based) of multi-channel audio instead of mixing to mono")
     g.add_argument("--vocabulary", action="store_true",
@@ -50,9 +51,9 @@ def _hearing_args(parser: argparse.ArgumentParser, device_flag: str = "--device"
                         "with tiny.en; see README)")
     g.add_argument("--no-guard", action="store_true",
                    help="switch off the silence/noise hallucination guard (not recommended)")
-    g.add_argument("--max-audio-seconds", type=_at_least(0), default=600.0, metavar="S",
+    g.add_argument("--max-audio-seconds", type=_at_least(0), default=MAX_RECORDING_SECONDS, metavar="S",
                    help="refuse recordings longer than this, before decoding them whole (default: %(default)s)")
-    g.add_argument("--decode-timeout", type=_at_least(0), default=120.0, metavar="S",
+    g.add_argument("--decode-timeout", type=_at_least(0), default=DECODE_TIMEOUT_S, metavar="S",
                    help="give up on a file whose decoding takes longer than this; 0: no limit (default: %(default)s)")
     parser.add_argument(device_flag, dest="device", default="auto",
                         help="where models run: auto (cuda, then mps, then cpu), cpu, cuda or mps")
@@ -61,6 +62,7 @@ def _hearing_args(parser: argparse.ArgumentParser, device_flag: str = "--device"
 
 
 def _understanding_args(parser: argparse.ArgumentParser) -> None:
+    from .understand.llm import LLMOptions
     g = parser.add_argument_group("understanding (rewriting speech into a prompt)")
     g.add_argument("--styles", metavar="FILE", help="JSON file of extra style presets (default: $VOICE2IMG_STYLES)")
     g.add_argument("--llm-url", metavar="URL", help="OpenAI-compatible endpoint for the optional LLM rewriter, "
@@ -68,7 +70,7 @@ def _understanding_args(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--llm-model", metavar="NAME", help="model name for --llm-url")
     g.add_argument("--llm-key", metavar="KEY", default=os.environ.get("VOICE2IMG_LLM_API_KEY"),
                    help="API key for --llm-url (default: $VOICE2IMG_LLM_API_KEY)")
-    g.add_argument("--llm-timeout", type=_at_least(0.1), default=10.0, metavar="SECONDS", help="default: %(default)s")
+    g.add_argument("--llm-timeout", type=_at_least(0.1), default=LLMOptions.timeout, metavar="SECONDS", help="default: %(default)s")
 
 
 def _rewriter(args):
@@ -87,6 +89,7 @@ def _rewriter(args):
 
 def _drawing_args(parser: argparse.ArgumentParser) -> None:
     from .draw import DEFAULT_IMAGE_MODEL, PROFILES
+    from .safety import POLICIES, SafetyOptions
 
     g = parser.add_argument_group("drawing (diffusers)")
     g.add_argument("--image-model", default=DEFAULT_IMAGE_MODEL, metavar="ID|PATH",
@@ -107,9 +110,9 @@ def _drawing_args(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--blocklist", metavar="FILE", help="refuse prompts with these words or phrases, one a line "
                    "(default: $VOICE2IMG_BLOCKLIST, else voice2img's own list)")
     g.add_argument("--no-blocklist", action="store_true", help="do not check prompts against a blocklist")
-    g.add_argument("--nsfw-threshold", type=float, default=0.7, metavar="SCORE",
+    g.add_argument("--nsfw-threshold", type=float, default=SafetyOptions.threshold, metavar="SCORE",
                    help="open_nsfw score (0-1) at which an image is flagged (default: %(default)s)")
-    g.add_argument("--nsfw-policy", choices=["blur", "block"], default="blur",
+    g.add_argument("--nsfw-policy", choices=POLICIES, default=SafetyOptions.policy,
                    help="a flagged image is kept blurred, or not kept at all (default: %(default)s)")
     g.add_argument("--no-nsfw-check", action="store_true", help="do not score images (not recommended on a shared server)")
 
@@ -153,19 +156,23 @@ def build_parser() -> argparse.ArgumentParser:
     _understanding_args(p)
     _drawing_args(p)
 
+    from .live import LiveOptions
+
     p = sub.add_parser("listen", help="speak into the microphone: each pause ends a request, and it is drawn")
     p.add_argument("--out", default="outputs", metavar="DIR", help="output folder (default: %(default)s)")
     p.add_argument("--device", dest="input_device", metavar="N|NAME",
                    help="the microphone: an input device's index or part of its name (default: the system's)")
     p.add_argument("--list-devices", action="store_true", help="list input devices and exit")
-    p.add_argument("--pause-ms", type=_at_least(100, int), default=600, help="a pause this long ends a request (default: %(default)s)")
-    p.add_argument("--unfinished-wait-ms", type=_at_least(0, int), default=1400, metavar="MS",
+    p.add_argument("--pause-ms", type=_at_least(100, int), default=LiveOptions.end_silence_ms, help="a pause this long ends a request (default: %(default)s)")
+    p.add_argument("--unfinished-wait-ms", type=_at_least(0, int), default=LiveOptions.unfinished_extra_ms, metavar="MS",
                    help="after words a request cannot end on ('with', 'and', 'um'), wait this much longer; 0: no "
                         "(default: %(default)s)")
     p.add_argument("--max-images", type=_at_least(1, int), metavar="N", help="stop after N images (default: until Ctrl-C)")
     _hearing_args(p, device_flag="--compute-device")
     _understanding_args(p)
     _drawing_args(p)
+
+    from .web.studio import Limits
 
     p = sub.add_parser("serve", help="start the web UI (Gradio) on this machine")
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default: %(default)s, this machine only)")
@@ -178,10 +185,20 @@ def build_parser() -> argparse.ArgumentParser:
                    help="require this login (or set VOICE2IMG_AUTH); needed to bind beyond this machine")
     p.add_argument("--no-auth-on-network", action="store_true",
                    help="bind beyond this machine without a login (anyone who can reach the port can use it)")
-    p.add_argument("--concurrency", type=_at_least(1, int), default=1, help="images drawn at once per server (default: %(default)s)")
-    p.add_argument("--max-queue", type=_at_least(1, int), default=16, help="requests allowed to wait (default: %(default)s)")
-    p.add_argument("--max-upload-mb", type=_at_least(0.01), default=25.0, help="largest upload (default: %(default)s MB)")
-    p.add_argument("--pause-seconds", type=_at_least(0.1), default=0.6,
+    p.add_argument("--concurrency", type=_at_least(1, int), default=Limits.concurrency,
+                   help="requests drawn at the same time, each image model holding one copy of its weights that "
+                        "they share (default: %(default)s; see docs/web.md for what it costs)")
+    p.add_argument("--max-queue", type=_at_least(1, int), default=Limits.max_queue,
+                   help="requests allowed to wait (default: %(default)s)")
+    p.add_argument("--max-upload-mb", type=_at_least(0.01), default=Limits.max_upload_mb,
+                   help="largest upload (default: %(default)s MB)")
+    p.add_argument("--max-pixels", type=_at_least(64 * 64, int), default=Limits.max_pixels, metavar="N",
+                   help="largest image a visitor may ask for, width × height (default: %(default)s, 1536×1024)")
+    p.add_argument("--max-steps", type=_at_least(1, int), default=Limits.max_steps, metavar="N",
+                   help="most inference steps a visitor may ask for (default: %(default)s)")
+    p.add_argument("--max-images", type=_at_least(1, int), default=Limits.max_images, metavar="N",
+                   help="most images one request may draw (default: %(default)s)")
+    p.add_argument("--pause-seconds", type=_at_least(0.1), default=Limits.pause_seconds,
                    help="the page's starting value for the pause that ends a spoken request (default: %(default)s)")
     _hearing_args(p)
     _understanding_args(p)
@@ -389,14 +406,13 @@ def cmd_batch(args) -> int:
 
 
 def cmd_listen(args) -> int:
-    from .listen import input_devices, listen
+    from .listen import Heard, Stop, input_devices, listen
     from .live import LiveOptions
 
     if args.list_devices:
         for index, name, channels in input_devices():
             print(f"{index}\t{name}\t({channels} input channels)")
         return 0
-    pipeline = _pipeline(args)
 
     def report(heard) -> None:
         if heard.kind == "drawn":
@@ -407,8 +423,15 @@ def cmd_listen(args) -> int:
         else:  # progress goes to stderr, so stdout stays one record per image
             print(f"[{heard.kind}] {heard.message}", file=sys.stderr, flush=True)
 
-    options = LiveOptions(end_silence_ms=args.pause_ms, unfinished_extra_ms=args.unfinished_wait_ms)
-    listen(pipeline, args.out, report, device=args.input_device, live_options=options, max_utterances=args.max_images)
+    # Ctrl-C is how a person stops listening: it ends the command with status 0 (see listen.Stop).
+    stop = Stop()
+    with stop.on_ctrl_c():
+        try:
+            options = LiveOptions(end_silence_ms=args.pause_ms, unfinished_extra_ms=args.unfinished_wait_ms)
+            listen(_pipeline(args), args.out, report, device=args.input_device, live_options=options,
+                   max_utterances=args.max_images, stop=stop)
+        except KeyboardInterrupt:  # only while loading, before anything was heard
+            report(Heard("stopped", "stopped before listening"))
     return 0
 
 
@@ -422,7 +445,8 @@ def cmd_serve(args) -> int:
             raise Voice2ImgError("--auth takes USER:PASSWORD")
         auth = (user, password)
     limits = Limits(concurrency=args.concurrency, max_queue=args.max_queue, max_upload_mb=args.max_upload_mb,
-                    max_audio_seconds=args.max_audio_seconds or None, pause_seconds=args.pause_seconds)
+                    max_audio_seconds=args.max_audio_seconds or None, pause_seconds=args.pause_seconds,
+                    max_pixels=args.max_pixels, max_steps=args.max_steps, max_images=args.max_images)
     serve(_pipeline(args), host=args.host, port=args.port, out_dir=args.out, models=tuple(args.also_model),
           limits=limits, share=args.share, auth=auth, open_to_network=args.no_auth_on_network)
     return 0

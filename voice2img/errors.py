@@ -19,3 +19,10 @@ class NoSpeechError(Voice2ImgError):
 
 class ModelUnavailableError(Voice2ImgError):
     """A model could not be loaded: not cached and no network, or a bad path."""
+
+
+class Stopped(Exception):
+    """The person asked to stop (Ctrl-C in ``voice2img listen``): work in flight ends early.
+
+    Not a Voice2ImgError: nothing went wrong, and no shell reports it as an error.
+    """

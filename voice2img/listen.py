@@ -8,22 +8,27 @@ buffers; the queue holds the rest).
 
 from __future__ import annotations
 
+import os
 import queue
+import signal
+import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Callable
 
-from .audio import SAMPLE_RATE, Audio
-from .errors import Voice2ImgError
+from .audio import SAMPLE_RATE, Resampler
+from .errors import Stopped, Voice2ImgError
 
 BLOCK_SECONDS = 0.1
+EXIT_INTERRUPTED = 130  # a second Ctrl-C: what shells report for a program ended by SIGINT
 
 
 @dataclass(frozen=True)
 class Heard:
     """What the listener reports to its shell for each utterance."""
 
-    kind: str  # "listening", "speech", "holding", "drawn", "no speech", "error"
+    kind: str  # "loading", "listening", "speech", "holding", "drawing", "drawn", "no speech", "error", "stopped"
     message: str = ""
     result: object | None = None  # pipeline.Result for "drawn"
 
@@ -66,47 +71,117 @@ def pick_device(device: str | int | None):
     return matches[0]
 
 
-def listen(pipeline, out_dir, report: Callable[[Heard], None], device=None, live_options=None,
-           max_utterances: int | None = None, stop: Callable[[], bool] = lambda: False) -> int:
-    """Record until Ctrl-C (or ``max_utterances`` images, or ``stop()``); draw each utterance.
-    Returns how many images were drawn."""
+class Stop:
+    """A request to stop listening, and how Ctrl-C makes one.
+
+    Ctrl-C used to raise KeyboardInterrupt wherever the main thread happened to be. Raised inside
+    ``queue.get``, it can leave the queue's lock held; PortAudio's thread then blocks for ever in
+    ``queue.put``, and closing the stream waits for ever for that thread: a ``listen`` that never
+    gave the terminal back. So once the models are loaded, the first Ctrl-C only sets this flag,
+    which the loop and a drawing in flight check; a second Ctrl-C ends the process at once.
+    While the models load nothing is held that could be left half-done, so Ctrl-C stops at once.
+    """
+
+    def __init__(self):
+        self._event = threading.Event()
+        self.abortable = True  # Ctrl-C raises KeyboardInterrupt (loading); False: it sets the flag
+
+    def set(self) -> None:
+        self._event.set()
+
+    def is_set(self) -> bool:
+        return self._event.is_set()
+
+    def check(self) -> None:
+        """Raise :class:`Stopped` if a stop was asked for: the drawing's per-step check."""
+        if self._event.is_set():
+            raise Stopped()
+
+    @contextmanager
+    def on_ctrl_c(self):
+        """While inside, SIGINT asks this Stop to stop (main thread only, as signals are)."""
+        def on_sigint(signum, frame):
+            if self._event.is_set():  # the second Ctrl-C: the person wants out now
+                os.write(2, b"\nvoice2img: interrupted\n")
+                os._exit(EXIT_INTERRUPTED)
+            self._event.set()
+            if self.abortable:
+                raise KeyboardInterrupt
+            # os.write, not print: the handler may run while the main thread is inside print.
+            os.write(2, b"\n[stopping] finishing up (Ctrl-C again quits at once)\n")
+
+        previous = signal.signal(signal.SIGINT, on_sigint)
+        try:
+            yield self
+        finally:
+            signal.signal(signal.SIGINT, previous)
+
+
+def load_models(pipeline, live_options=None):
+    """Everything listening needs, loaded before the microphone opens so that the first request
+    does not wait for it: the voice-activity model, Whisper and the image model. Returns the
+    LiveListener."""
     from .live import LiveListener
 
+    listener = LiveListener(pipeline, live_options)
+    pipeline.hearer
+    pipeline.renderer.load()
+    return listener
+
+
+def listen(pipeline, out_dir, report: Callable[[Heard], None], device=None, live_options=None,
+           max_utterances: int | None = None, stop: Stop | None = None) -> int:
+    """Record until ``stop`` is set (Ctrl-C, with ``stop.on_ctrl_c()``) or ``max_utterances``
+    images are drawn; draw each utterance. Returns how many images were drawn.
+
+    Stopping drops what is not drawn yet (speech in progress, a request heard or being drawn)
+    and says so; an image already drawn is kept."""
+    stop = stop or Stop()
     sd = _sounddevice()
     index = pick_device(device)
-    chunks: queue.Queue = queue.Queue()
     rate = _usable_rate(sd, index)
+    report(Heard("loading", "loading the voice-activity model, Whisper and the image model…"))
+    listener = load_models(pipeline, live_options)
+    stop.abortable = False  # from here a Ctrl-C only sets the flag: see Stop
+    if stop.is_set():
+        return 0
+    chunks: queue.Queue = queue.Queue()
 
     def on_audio(data, frames, time_info, status):  # PortAudio's thread: copy and hand over, nothing more
         chunks.put(data[:, 0].copy())
 
-    listener = LiveListener(pipeline, live_options)
-    drawn = 0
     try:
         stream = sd.InputStream(device=index, channels=1, samplerate=rate, dtype="float32",
                                 blocksize=int(rate * BLOCK_SECONDS), callback=on_audio)
     except Exception as exc:  # PortAudioError and friends: the device refused
         raise Voice2ImgError(f"the microphone could not be opened ({exc})") from None
     name = sd.query_devices(index)["name"]
+    resample = None if rate == SAMPLE_RATE else Resampler(rate)  # keeps its filter state across blocks
+    drawn = 0
+    dropped = ""  # what a stop left undrawn
     with stream:
-        try:  # Ctrl-C is how a person stops listening: from here on it ends the loop, not the program
-            report(Heard("listening", f"listening on {name!r} ({rate} Hz); speak, then pause. Ctrl-C stops."))
-            while not stop() and (max_utterances is None or drawn < max_utterances):
-                try:
-                    block = chunks.get(timeout=0.5)
-                except queue.Empty:
-                    continue
-                samples = block if rate == SAMPLE_RATE else Audio.from_array(block, rate).samples
-                for event in listener.feed(samples):
-                    drawn += _handle(event, pipeline, out_dir, report)
-        except KeyboardInterrupt:
-            pass
-    for event in listener.flush():
-        drawn += _handle(event, pipeline, out_dir, report)
+        report(Heard("listening", f"listening on {name!r} ({rate} Hz); speak, then pause. Ctrl-C stops."))
+        while not stop.is_set() and (max_utterances is None or drawn < max_utterances):
+            try:
+                block = chunks.get(timeout=0.1)
+            except queue.Empty:
+                continue
+            for event in listener.feed(block if resample is None else resample(block)):
+                if stop.is_set():
+                    if event.kind == "final":
+                        dropped = f"“{event.result.request.prompt}” was heard but not drawn"
+                    break
+                made, dropped = _handle(event, pipeline, out_dir, report, stop)
+                drawn += made
+    if stop.is_set():
+        if not dropped and listener.in_utterance:
+            dropped = "what you were saying was not heard"
+        report(Heard("stopped", f"stopped; {drawn} image{'s' * (drawn != 1)} drawn" + (f"; {dropped}" if dropped else "")))
     return drawn
 
 
-def _handle(event, pipeline, out_dir, report) -> int:
+def _handle(event, pipeline, out_dir, report, stop: Stop) -> tuple[int, str]:
+    """Report one live event; draw and keep a final one. (images made, what a stop left undrawn)"""
     if event.kind == "speech":
         report(Heard("speech", "hearing…"))
     elif event.kind == "holding":
@@ -114,15 +189,24 @@ def _handle(event, pipeline, out_dir, report) -> int:
     elif event.kind == "no speech":
         report(Heard("no speech", event.message or "no words heard"))
     elif event.kind == "final":
+        prompt = event.result.request.prompt
+        report(Heard("drawing", prompt))
         try:
-            result = pipeline.run(event.result.source, None, heard=event.result)
+            result = pipeline.run(event.result.source, None, heard=event.result, progress=lambda done, total: stop.check())
+        except Stopped:
+            return 0, f"“{prompt}” was being drawn and was not finished"
+        except Voice2ImgError as exc:
+            report(Heard("error", str(exc)))
+            return 0, ""
+        # Drawn is drawn: it is kept even if a stop comes now.
+        try:
             result = pipeline.keep(result, out_dir, stem=time.strftime("listen-%Y%m%d-%H%M%S"))
         except Voice2ImgError as exc:
             report(Heard("error", str(exc)))
-            return 0
-        report(Heard("drawn", result.request.prompt, result))
-        return 1
-    return 0
+            return 0, ""
+        report(Heard("drawn", prompt, result))
+        return 1, ""
+    return 0, ""
 
 
 def _usable_rate(sd, index) -> int:
@@ -134,4 +218,4 @@ def _usable_rate(sd, index) -> int:
         return int(sd.query_devices(index)["default_samplerate"])
 
 
-__all__ = ["Heard", "input_devices", "listen", "pick_device"]
+__all__ = ["Heard", "Stop", "input_devices", "listen", "load_models", "pick_device"]

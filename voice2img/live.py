@@ -88,6 +88,11 @@ class LiveListener:
                 events += self._step(data[i * FRAME:(i + 1) * FRAME], float(prob))
         return events
 
+    @property
+    def in_utterance(self) -> bool:
+        """Whether someone is speaking (or pausing mid-request) now."""
+        return self._utterance is not None
+
     def flush(self) -> list[LiveEvent]:
         """End of stream: finish an utterance in progress."""
         if self._utterance is None:

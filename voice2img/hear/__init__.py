@@ -10,9 +10,10 @@ Whisper's favourite hallucinations ("Thank you.", "you").
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from ..audio import Audio
+if TYPE_CHECKING:  # annotations only: --help does not import numpy
+    from ..audio import Audio
 
 BACKENDS = ("faster-whisper", "openai-whisper")
 DEFAULT_BACKEND = "faster-whisper"

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import json
 import re
-import urllib.error
-import urllib.request
 from dataclasses import dataclass, replace
 
 from . import ImageRequest, Removal, Rewriter
@@ -92,6 +90,9 @@ class LLMRewriter:
         headers = {"Content-Type": "application/json"}
         if self.options.api_key:
             headers["Authorization"] = f"Bearer {self.options.api_key}"
+        import urllib.error  # here, not at the top: --help does not pay for http.client
+        import urllib.request
+
         request = urllib.request.Request(url, data=body, headers=headers, method="POST")
         try:
             with urllib.request.urlopen(request, timeout=self.options.timeout) as response:

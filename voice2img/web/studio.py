@@ -17,7 +17,7 @@ import uuid
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from ..audio import MAX_RECORDING_SECONDS
+from ..defaults import MAX_RECORDING_SECONDS
 from ..errors import Voice2ImgError
 from ..pipeline import Pipeline, Result
 from ..understand import ImageRequest, RequestSettings

@@ -152,3 +152,65 @@ def test_short_window_hears_like_the_full_window(shared_audio):
     short = load("faster-whisper")
     audio = load_audio(shared_audio / "jfk.flac")
     assert word_error_rate(full.transcribe(audio).text, short.transcribe(audio).text) <= 0.05
+
+
+def test_the_installed_faster_whisper_has_every_internal_the_short_window_uses():
+    """hear/short.py reaches past faster-whisper's public transcribe(); a release that moves those
+    internals fails here, loudly (pyproject also bounds the version to the ones checked)."""
+    assert load("faster-whisper").short_window_broken == []
+
+
+def test_without_those_internals_short_clips_take_the_regular_path(monkeypatch, caplog):
+    from voice2img.hear import faster, short
+
+    monkeypatch.setattr(short, "missing_internals", lambda model: ["WhisperModel.hf_tokenizer"])
+    monkeypatch.setattr(short, "decode_short", lambda *a, **k: pytest.fail("the short path was taken"))
+    with caplog.at_level("WARNING"):
+        hearer = faster.FasterWhisperHearer(HearingOptions())
+    assert "lacks WhisperModel.hf_tokenizer" in caplog.text
+    path = next(p for p in sample_files() if p.name == "red_fox.wav")
+    assert word_error_rate(reference_text(path), hearer.transcribe(load_audio(path)).text) <= 0.25
+
+
+class _Decoder:
+    """faster-whisper's CTranslate2 model, recording each generate() call; given ``loop``, its
+    beam-search decoding repeats those tokens over and over, as Whisper's decoder sometimes does."""
+
+    def __init__(self, model, loop: list[int] | None = None):
+        self.model, self.loop, self.calls = model, loop, []
+
+    def __getattr__(self, name):
+        return getattr(self.model, name)
+
+    def generate(self, encoded, prompts, **how):
+        from types import SimpleNamespace
+
+        self.calls.append(how)
+        results = self.model.generate(encoded, prompts, **how)
+        if self.loop and "sampling_temperature" not in how:
+            return [SimpleNamespace(sequences_ids=[self.loop], scores=[-0.05], no_speech_prob=r.no_speech_prob)
+                    for r in results]
+        return results
+
+
+def test_a_short_clip_whose_decoding_loops_is_decoded_again_at_rising_temperatures():
+    """Whisper's temperature fallback, kept on the short path: repeated text is not the answer."""
+    from types import SimpleNamespace
+
+    from faster_whisper.tokenizer import Tokenizer
+
+    from voice2img.hear.short import FALLBACK_TEMPERATURES, decode_short
+
+    real = load("faster-whisper").model
+    tokenizer = Tokenizer(real.hf_tokenizer, False, task="transcribe", language="en")
+    looping = _Decoder(real.model, loop=tokenizer.encode(" the the the the" * 12))
+    model = SimpleNamespace(feature_extractor=real.feature_extractor, hf_tokenizer=real.hf_tokenizer,
+                            max_length=real.max_length, model=looping)
+    path = next(p for p in sample_files() if p.name == "red_fox.wav")
+    [(segments, language)] = decode_short(model, [load_audio(path).samples], "en", beam_size=5)
+    assert looping.calls[1]["sampling_temperature"] == FALLBACK_TEMPERATURES[0]
+    assert word_error_rate(reference_text(path), segments[0].text) <= 0.25, segments[0].text
+
+    model.model = clean = _Decoder(real.model)
+    decode_short(model, [load_audio(path).samples], "en", beam_size=5)
+    assert len(clean.calls) == 1  # a good first decoding is not retried

@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+import logging
+
 from ..audio import Audio
 from . import HearingOptions, Segment
 from .base import WhisperHearer, resolve_device, unavailable
 from .bundled import BUNDLED_NAME, bundled_model_dir
+
+log = logging.getLogger(__name__)
+
+
+def _version() -> str:
+    from importlib.metadata import version
+
+    return version("faster-whisper")
 
 
 class FasterWhisperHearer(WhisperHearer):
@@ -27,6 +37,14 @@ class FasterWhisperHearer(WhisperHearer):
         except (OSError, ValueError, RuntimeError) as exc:
             raise unavailable(name, self.backend, exc) from None
         self.multilingual = self.model.model.is_multilingual
+        from .short import missing_internals
+
+        # The short-window path uses faster-whisper internals; a version that changed them gets the
+        # regular path (slower, same words) and a warning, not a crash.
+        self.short_window_broken = missing_internals(self.model)
+        if self.short_window_broken and options.short_window:
+            log.warning("faster-whisper %s lacks %s: short clips take the regular (slower) path",
+                        _version(), ", ".join(self.short_window_broken))
 
     def _decode(self, audio: Audio, language: str | None) -> tuple[list[Segment], str]:
         segments, info = self.model.transcribe(
@@ -40,7 +58,7 @@ class FasterWhisperHearer(WhisperHearer):
     def _decode_many(self, audios: list[Audio], language: str | None) -> list[tuple[list[Segment], str]]:
         from .short import MAX_CLIP_SECONDS, decode_short, window_frames
 
-        if not self.options.short_window or self.options.extra:
+        if not self.options.short_window or self.options.extra or self.short_window_broken:
             return super()._decode_many(audios, language)
         results: list = [None] * len(audios)
         groups: dict[int, list[int]] = {}  # clips with the same window share a batch

@@ -31,15 +31,59 @@ def window_frames(samples: int) -> int:
     return max(MIN_FRAMES, min(FULL_FRAMES, frames))
 
 
+# Whisper's own fallback (openai-whisper's and faster-whisper's defaults): a decoding that repeats
+# itself (compresses too well) or is unsure of every word is tried again, sampling at rising
+# temperatures, and the best attempt is kept. Silence that decodes badly is not retried.
+COMPRESSION_RATIO_THRESHOLD = 2.4
+LOG_PROB_THRESHOLD = -1.0
+NO_SPEECH_THRESHOLD = 0.6
+FALLBACK_TEMPERATURES = (0.2, 0.4, 0.6, 0.8, 1.0)
+BEST_OF = 5
+
+# What this path uses of faster-whisper beyond its public transcribe(): checked by
+# missing_internals() before each use, and by a test against the installed version.
+# pyproject bounds faster-whisper to the versions checked.
+MODEL_INTERNALS = ("feature_extractor", "hf_tokenizer", "max_length", "model")
+CT2_INTERNALS = ("encode", "generate", "detect_language", "is_multilingual")
+TOKENIZER_INTERNALS = ("sot_prev", "sot_sequence", "no_timestamps", "eot", "encode", "decode")
+
+
+def missing_internals(model) -> list[str]:
+    """The faster-whisper internals this path needs that ``model`` (a WhisperModel) lacks."""
+    try:
+        from faster_whisper.tokenizer import Tokenizer
+        from faster_whisper.transcribe import get_compression_ratio  # noqa: F401
+    except ImportError as exc:
+        return [str(exc)]
+    missing = [f"WhisperModel.{name}" for name in MODEL_INTERNALS if not hasattr(model, name)]
+    if hasattr(model, "model"):
+        missing += [f"ctranslate2 Whisper.{name}" for name in CT2_INTERNALS if not hasattr(model.model, name)]
+    if not missing:
+        try:
+            tokenizer = Tokenizer(model.hf_tokenizer, model.model.is_multilingual, task="transcribe", language="en")
+        except TypeError as exc:
+            return [f"faster_whisper.tokenizer.Tokenizer({exc})"]
+        missing += [f"Tokenizer.{name}" for name in TOKENIZER_INTERNALS if not hasattr(tokenizer, name)]
+    return missing
+
+
+def needs_fallback(segment: Segment) -> bool:
+    """Whisper's rule: repeated or unsure text is decoded again, unless it is silence."""
+    if segment.no_speech_prob > NO_SPEECH_THRESHOLD and segment.avg_logprob < LOG_PROB_THRESHOLD:
+        return False
+    return segment.compression_ratio > COMPRESSION_RATIO_THRESHOLD or segment.avg_logprob < LOG_PROB_THRESHOLD
+
+
 def decode_short(model, clips: list[np.ndarray], language: str | None, beam_size: int,
                  initial_prompt: str | None = None) -> list[tuple[list[Segment], str]]:
     """Decode each clip (16 kHz mono float32, at most MAX_CLIP_SECONDS) as one segment, in one batch.
 
-    ``model`` is a faster_whisper.WhisperModel. Returns (segments, language) per clip.
+    ``model`` is a faster_whisper.WhisperModel. Returns (segments, language) per clip. A clip whose
+    first decoding fails Whisper's checks is decoded again at rising temperatures (sampling,
+    :data:`BEST_OF` candidates), as Whisper's own transcribe does.
     """
     import ctranslate2
     from faster_whisper.tokenizer import Tokenizer
-    from faster_whisper.transcribe import get_compression_ratio
 
     frames = max(window_frames(len(c)) for c in clips)
     extractor = model.feature_extractor
@@ -47,38 +91,68 @@ def decode_short(model, clips: list[np.ndarray], language: str | None, beam_size
     for clip in clips:
         padded = np.zeros(frames * 160, dtype=np.float32)
         padded[: len(clip)] = clip[: frames * 160]
-        mel = extractor(padded)[:, :frames]
-        features.append(mel)
-    batch = ctranslate2.StorageView.from_array(np.ascontiguousarray(np.stack(features), dtype=np.float32))
-    encoded = model.model.encode(batch, to_cpu=False)
+        features.append(extractor(padded)[:, :frames])
 
+    def encode(indices):
+        batch = np.ascontiguousarray(np.stack([features[i] for i in indices]), dtype=np.float32)
+        return model.model.encode(ctranslate2.StorageView.from_array(batch), to_cpu=False)
+
+    everything = list(range(len(clips)))
+    encoded = encode(everything)
     languages = [language] * len(clips)
     if language is None and model.model.is_multilingual:
         detected = model.model.detect_language(encoded)
         languages = [d[0][0][2:-2] for d in detected]  # "<|en|>" → "en"
-    tokenizer_cache: dict[str, Tokenizer] = {}
+    languages = [lang or "en" for lang in languages]
+    tokenizers: dict[str, Tokenizer] = {}
     prompts = []
     for lang in languages:
-        lang = lang or "en"
-        if lang not in tokenizer_cache:
-            tokenizer_cache[lang] = Tokenizer(model.hf_tokenizer, model.model.is_multilingual, task="transcribe",
-                                              language=lang)
-        tokenizer = tokenizer_cache[lang]
+        if lang not in tokenizers:
+            tokenizers[lang] = Tokenizer(model.hf_tokenizer, model.model.is_multilingual, task="transcribe",
+                                         language=lang)
+        tokenizer = tokenizers[lang]
         prompt = []
         if initial_prompt:
             prompt = [tokenizer.sot_prev] + tokenizer.encode(" " + initial_prompt.strip())[-(model.max_length // 2 - 1):]
         prompts.append(prompt + list(tokenizer.sot_sequence) + [tokenizer.no_timestamps])
-    results = model.model.generate(
-        encoded, prompts, beam_size=beam_size, patience=1, length_penalty=1, max_length=model.max_length,
-        return_scores=True, return_no_speech_prob=True, suppress_blank=True, suppress_tokens=[-1],
-    )
-    out = []
-    for clip, lang, result in zip(clips, languages, results):
-        tokens = [t for t in result.sequences_ids[0] if t < tokenizer_cache[lang or "en"].eot]
-        text = tokenizer_cache[lang or "en"].decode(tokens)
-        seq_len = len(tokens)
-        avg_logprob = result.scores[0] * max(seq_len, 1) / (seq_len + 1)
-        segment = Segment(0.0, len(clip) / SAMPLE_RATE, text, avg_logprob, result.no_speech_prob,
-                          get_compression_ratio(text) if text.strip() else 0.0)
-        out.append(([segment] if text.strip() else [], lang or "en"))
-    return out
+
+    def generate(indices, encoded, **how) -> list[Segment]:
+        results = model.model.generate(
+            encoded, [prompts[i] for i in indices], patience=1, length_penalty=1, max_length=model.max_length,
+            return_scores=True, return_no_speech_prob=True, suppress_blank=True, suppress_tokens=[-1], **how)
+        return [_segment(clips[i], tokenizers[languages[i]], result) for i, result in zip(indices, results)]
+
+    best = generate(everything, encoded, beam_size=beam_size)
+    retry = [i for i in everything if needs_fallback(best[i])]
+    for temperature in FALLBACK_TEMPERATURES:
+        if not retry:
+            break
+        tried = generate(retry, encode(retry), beam_size=1, num_hypotheses=BEST_OF, sampling_topk=0,
+                         sampling_temperature=temperature)
+        for i, segment in zip(retry, tried):
+            if _better(segment, best[i]):
+                best[i] = segment
+        retry = [i for i in retry if needs_fallback(best[i])]
+    return [([segment] if segment.text.strip() else [], lang) for segment, lang in zip(best, languages)]
+
+
+def _segment(clip, tokenizer, result) -> Segment:
+    from faster_whisper.transcribe import get_compression_ratio
+
+    tokens = [t for t in result.sequences_ids[0] if t < tokenizer.eot]
+    text = tokenizer.decode(tokens)
+    avg_logprob = result.scores[0] * max(len(tokens), 1) / (len(tokens) + 1)
+    return Segment(0.0, len(clip) / SAMPLE_RATE, text, avg_logprob, result.no_speech_prob,
+                   get_compression_ratio(text.strip()) if text.strip() else 0.0)
+
+
+def _better(candidate: Segment, current: Segment) -> bool:
+    """As faster-whisper picks when every temperature fails: one that does not repeat itself beats
+    one that does; otherwise the likelier."""
+    if needs_fallback(current) and not needs_fallback(candidate):
+        return True
+    repeats = (candidate.compression_ratio > COMPRESSION_RATIO_THRESHOLD,
+               current.compression_ratio > COMPRESSION_RATIO_THRESHOLD)
+    if repeats[0] != repeats[1]:
+        return not repeats[0]
+    return needs_fallback(current) and candidate.avg_logprob > current.avg_logprob

@@ -26,3 +26,29 @@ class Stopped(Exception):
 
     Not a Voice2ImgError: nothing went wrong, and no shell reports it as an error.
     """
+
+
+# What a failed fetch from a model hub raises, by class name, so that neither huggingface_hub nor
+# httpx, requests or urllib is imported to recognise it. Anything else (a CUDA error, a damaged
+# file, a bug) is not a download problem and is not reported as one.
+_UNREACHABLE = {"LocalEntryNotFoundError", "OfflineModeIsEnabled", "URLError", "ConnectionError", "ConnectError",
+                "ConnectTimeout", "TransportError", "TimeoutError", "Timeout", "TimeoutException", "gaierror"}
+_NOT_FOUND = {"RepositoryNotFoundError", "RevisionNotFoundError", "EntryNotFoundError"}
+
+
+def fetch_failure(exc: BaseException) -> str | None:
+    """Why a model could not be fetched — "unreachable" (no network, not cached), "gated" (the
+    hub wants a login or an accepted licence) or "not found" — or None when ``exc``, or any error
+    it was raised from, says nothing about fetching."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        names = {cls.__name__ for cls in type(exc).__mro__}
+        if names & _UNREACHABLE:
+            return "unreachable"
+        if "GatedRepoError" in names:
+            return "gated"
+        if names & _NOT_FOUND:
+            return "not found"
+        exc = exc.__cause__ or exc.__context__
+    return None

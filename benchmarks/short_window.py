@@ -27,13 +27,12 @@ from fidelity import load_prompts, speak, voices  # noqa: E402
 from hear import SHARED, SHARED_REFERENCES  # noqa: E402
 
 from voice2img.audio import load_audio  # noqa: E402
-from voice2img.evaluate import normalize, word_error_rate  # noqa: E402
+from voice2img.evaluate import corpus_word_error_rate  # noqa: E402
 from voice2img.hear import HearingOptions, load_hearer  # noqa: E402
 
 
 def corpus_wer(references, texts):
-    words = sum(len(normalize(r)) for r in references)
-    return round(sum(word_error_rate(r, t) * len(normalize(r)) for r, t in zip(references, texts)) / words, 4)
+    return round(corpus_word_error_rate(references, texts), 4)
 
 
 def main() -> int:

@@ -30,9 +30,22 @@ def test_follow_ups(said, prompt, negative, settings, action):
     assert request.transcript == said
 
 
-def test_without_a_previous_request_follow_up_words_are_a_new_request():
-    assert REWRITER.rewrite("Make it blue.").prompt == "blue"
-    assert REWRITER.rewrite("Undo.").action == "draw"
+@pytest.mark.parametrize("said", ["Make it blue.", "Undo.", "Again.", "Blue instead.", "A bit brighter.",
+                                  "Make it look older.", "Go back."])
+def test_a_change_with_no_picture_yet_draws_nothing_and_says_why(said):
+    from voice2img.understand import NO_PICTURE_YET
+
+    request = REWRITER.rewrite(said)
+    assert request.empty and request.action == "draw"  # not a picture of "blue" or of "undo"
+    assert request.removed[-1].reason == NO_PICTURE_YET and "no picture yet" in request.why_empty
+
+
+@pytest.mark.parametrize("said,prompt", [("Make it a blue car.", "a blue car"), ("A blue car.", "a blue car"),
+                                         ("Blue whales in the ocean.", "blue whales in the ocean"),
+                                         ("With a dog.", "with a dog"),
+                                         ("Make it tall, a lighthouse.", "a lighthouse")])
+def test_without_a_picture_a_new_request_is_still_drawn(said, prompt):
+    assert REWRITER.rewrite(said).prompt == prompt
 
 
 def test_colour_goes_before_the_subject_when_there_was_none():
@@ -109,6 +122,8 @@ def test_standalone_prompts_said_after_a_picture_stay_new_requests():
     taken = []
     for prompt in prompts:
         fresh, after = REWRITER.rewrite(prompt), REWRITER.rewrite(prompt, SCENE)
+        if fresh.empty:  # nor, with no picture yet, as a change to a picture that is not there
+            taken.append(prompt)
         if (after.prompt, after.negative_prompt, after.action) != (fresh.prompt, fresh.negative_prompt, fresh.action):
             taken.append(prompt)
     assert len(prompts) > 1000 and not taken, taken[:10]
@@ -117,4 +132,17 @@ def test_standalone_prompts_said_after_a_picture_stay_new_requests():
 def test_one_thing_described_anew_but_not_given_a_verb_as_an_adjective():
     first = REWRITER.rewrite("A dog on a street.")
     assert REWRITER.rewrite("Make the dog fluffy.", first).prompt == "a fluffy dog on a street"
-    assert REWRITER.rewrite("Make the dog sit.", first).prompt == "a dog on a street, the dog sit"  # kept, not "a sit dog"
+    assert REWRITER.rewrite("Make the dog sit.", first).prompt == "a dog sitting on a street"  # not "a sit dog"
+    assert REWRITER.rewrite("Make the dogs run.", REWRITER.rewrite("Two dogs in a park.")).prompt == "two dogs running in a park"
+    assert REWRITER.rewrite("Make the people dance.", FIRST).prompt == "a red car on a beach with people dancing"
+    # a word the rules do not know as a verb is kept as said, not bent into one
+    assert REWRITER.rewrite("Make the dog zorp.", first).prompt == "a dog on a street, the dog zorp"
+
+
+@pytest.mark.parametrize("verb,gerund", [("sit", "sitting"), ("dance", "dancing"), ("lie", "lying"), ("sleep", "sleeping"),
+                                         ("swim", "swimming"), ("jump", "jumping"), ("fly", "flying"), ("see", "seeing"),
+                                         ("open", "opening"), ("fix", "fixing"), ("play", "playing")])
+def test_gerunds(verb, gerund):
+    from voice2img.understand.refine import _gerund
+
+    assert _gerund(verb) == gerund

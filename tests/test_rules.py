@@ -35,7 +35,10 @@ CASES = [
     ("A painting of, um, of a castle.", "a painting of a castle", "", {}),
     ("A cat in the, in the garden.", "a cat in the garden", "", {}),
     ("A very very tall tower.", "a very very tall tower", "", {}),
-    ("Bora Bora at sunset.", "bora Bora at sunset", "", {}),
+    ("Bora Bora at sunset.", "Bora Bora at sunset", "", {}),
+    ("New York at night.", "New York at night", "", {}),
+    ("A Christmas tree in a window.", "a Christmas tree in a window", "", {}),
+    ("The Eiffel Tower in the snow.", "the Eiffel Tower in the snow", "", {}),
     # Whisper's decoder looping (seen with tiny.en on flite speech): one request, not two
     ("Draw a bow of fruit. Draw a bow of fruit.", "a bow of fruit", "", {}),
     ("A cat on a sofa. A cat on a sofa. A cat on a sofa.", "a cat on a sofa", "", {}),

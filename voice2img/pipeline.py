@@ -250,9 +250,8 @@ class Pipeline:
                     why = "; ".join(transcript.dropped) or ("Whisper's usual words for silence" if invented else "nothing was said")
                     out[i] = NoSpeechError(f"{name}: no speech heard, so no image was made ({why})")
                 elif request.empty:  # words, but none that ask for a picture: "yes", "never mind", "thank you"
-                    why = "; ".join(f"{r.text.strip(' ,.!?')!r}: {r.reason}" for r in request.removed) or "nothing to draw"
                     out[i] = NoSpeechError(f"{name}: heard {transcript.text.strip()!r}, but nothing in it asks for a "
-                                           f"picture, so no image was made ({why})")
+                                           f"picture, so no image was made ({request.why_empty})")
                 else:
                     out[i] = Result(name, transcript, request, timings=t)
         return out

@@ -39,6 +39,8 @@ class Removal:
 
 # The reason a Removal gives when a transcript was only Whisper's words for silence ("Thank you.").
 HALLUCINATION = "known Whisper hallucination"
+# ... and when it asked to change a picture ("make it blue", "undo") before there was one.
+NO_PICTURE_YET = "a change to a picture, and there is no picture yet: say what to draw first"
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,11 @@ class ImageRequest:
     @property
     def empty(self) -> bool:
         return not self.prompt.strip()
+
+    @property
+    def why_empty(self) -> str:
+        """What was said that asks for no picture, and why: "'never mind': not a request"."""
+        return "; ".join(f"{r.text.strip(' ,.!?')!r}: {r.reason}" for r in self.removed) or "nothing to draw"
 
     def as_dict(self) -> dict:
         return {"prompt": self.prompt, "negative_prompt": self.negative_prompt, "settings": self.settings.as_dict(),
@@ -80,4 +87,4 @@ def rewrite(transcript: str, previous: ImageRequest | None = None) -> ImageReque
     return _DEFAULT.rewrite(transcript, previous)
 
 
-__all__ = ["MAX_SEED", "ImageRequest", "Removal", "RequestSettings", "Rewriter", "rewrite"]
+__all__ = ["HALLUCINATION", "MAX_SEED", "NO_PICTURE_YET", "ImageRequest", "Removal", "RequestSettings", "Rewriter", "rewrite"]

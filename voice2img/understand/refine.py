@@ -71,6 +71,25 @@ _ADJECTIVES = set("""wet dry big small tall short long old new young huge tiny l
 _ADJECTIVE_ENDINGS = ("er", "y", "ed", "ful", "ous", "ic", "al", "ish", "less", "ive", "ent", "ant", "ble", "en")
 
 
+# What a thing in the picture can be made to do ("make the dog sit", "make the people dance"):
+# common verbs only, so that a word the rules do not know is kept as said rather than bent into one.
+_ACTIONS = set("""sit stand run jump fly swim dance sleep smile laugh cry sing play walk eat drink read write
+    look lie kneel wave talk fight ride climb fall float glow shine hide hug kiss wait pose bark roar howl
+    sail race spin fold rest crawl dive surf skate ski paint cook hunt graze roll stretch yawn""".split())
+
+
+def _gerund(verb: str) -> str:
+    """sit → sitting, dance → dancing, lie → lying, sleep → sleeping, fix → fixing."""
+    verb = verb.lower()
+    if verb.endswith("ie"):
+        return verb[:-2] + "ying"
+    if verb.endswith("e") and not verb.endswith(("ee", "ye", "oe")):
+        return verb[:-1] + "ing"
+    if re.fullmatch(r"[^aeiou]*[aeiou][^aeiouwxy]", verb):
+        return verb + verb[-1] + "ing"
+    return verb + "ing"
+
+
 def _describes(word: str) -> bool:
     word = word.lower()
     return word in _ADJECTIVES or word in _COMPARATIVES or (len(word) > 4 and word.endswith(_ADJECTIVE_ENDINGS))
@@ -133,8 +152,12 @@ def refine(previous: ImageRequest, said: str, fresh: ImageRequest) -> ImageReque
         return drawn(f"{previous.prompt}, {match.group('x').lower()}")
     match = MAKE_THING_LOOK.match(text)
     if match and len(match.group("obj").split()) <= 2 and not re.search(r"\b(?:a|an|the|some|it)\b", match.group("obj"), I) \
-            and _describes(match.group("x")) and _find(previous.prompt, match.group("obj")):
-        return drawn(_recolor(previous.prompt, match.group("x"), match.group("obj")))
+            and _find(previous.prompt, match.group("obj")):
+        if _describes(match.group("x")):  # "make the street wet"
+            return drawn(_recolor(previous.prompt, match.group("x"), match.group("obj")))
+        if match.group("x").lower() in _ACTIONS:  # "make the dog sit": the dog, sitting
+            found = _find(previous.prompt, match.group("obj"))
+            return drawn(f"{previous.prompt[:found.end()]} {_gerund(match.group('x'))}{previous.prompt[found.end():]}")
     match = SCENE.match(text)
     if match and not _names_a_subject(match.group("x")):
         return drawn(f"{previous.prompt}, {match.group('x')}")
@@ -145,6 +168,16 @@ def refine(previous: ImageRequest, said: str, fresh: ImageRequest) -> ImageReque
     if match:  # "make the car go faster": not understood in detail, but clearly about this picture
         return drawn(f"{previous.prompt}, {match.group('x')}")
     return None
+
+
+def changes_a_picture(said: str) -> bool:
+    """Whether ``said`` (cleaned as for :func:`refine`) only makes sense as a change to a picture
+    on screen: "make it blue", "blue instead", "brighter", "again", "undo"."""
+    text = _OPENERS.sub("", said.strip(" ,.!?")).strip(" ,.!?")
+    if UNDO.match(text) or AGAIN.match(text) or BARE_COLOR.match(text) or LOOK.match(text):
+        return True
+    match = MAKE.match(text)  # "make it blue", "make it look older"; not "make it tall, a lighthouse"
+    return bool(match and not re.search(r"[,;]|\b(?:a|an|the|some|two|three|four|five)\b", match.group("x"), I))
 
 
 def _names_a_subject(phrase: str) -> bool:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from . import HALLUCINATION, MAX_SEED, ImageRequest, Removal, RequestSettings
+from . import HALLUCINATION, MAX_SEED, NO_PICTURE_YET, ImageRequest, Removal, RequestSettings
 from .numbers import NUMBER_PATTERN, parse_number
 from .styles import StylePreset, load_styles
 
@@ -172,12 +172,17 @@ class RulesRewriter:
     def rewrite(self, transcript: str, previous: ImageRequest | None = None) -> ImageRequest:
         """The request ``transcript`` asks for; with ``previous``, a follow-up such as "make it
         blue" or "undo" changes that request instead (see :mod:`.refine`)."""
-        fresh = self._rewrite(transcript)
-        if previous is None or previous.empty:
-            return fresh
-        from .refine import refine
+        from .refine import changes_a_picture, refine
 
+        fresh = self._rewrite(transcript)
         light = self._settle_light(transcript)
+        if previous is None or previous.empty:
+            if fresh.empty or not changes_a_picture(_finish(light)):
+                return fresh
+            # "make it blue", "again", "undo" with nothing on screen: there is nothing to change,
+            # and "blue" or "undo" drawn as a picture is not what was asked.
+            return ImageRequest(prompt="", transcript=transcript, removed=fresh.removed + (
+                Removal(_finish(light), NO_PICTURE_YET),), notes=fresh.notes)
         said = _finish(light)
         joined = re.match(r"^\s*(?:and|plus|also)\s+(?=\S)", light, I)  # "and a hat" adds; "a hat" is a new picture
         return refine(previous, joined.group(0).strip() + " " + said if joined and said else said, fresh) or fresh
@@ -462,10 +467,22 @@ def _finish(text: str) -> str:
         text = _DANGLING_START.sub("", text.strip(" ,.;:!?"))
         text = _DANGLING.sub("", text).strip(" ,.;:!?")
     text = _tidy(text)
-    first = text.split(" ", 1)[0] if text else ""
-    if first.istitle() and first != "I" and not first.startswith("I'"):
-        text = text[0].lower() + text[1:]  # Whisper's sentence case; NASA and I stay
-    return text
+    return _sentence_case_off(text)
+
+
+def _sentence_case_off(text: str) -> str:
+    """Whisper's sentence case comes off the first word; a name of two capitalised words ("Bora
+    Bora at sunset", "New York at night"), NASA and I keep theirs. An article never is a name."""
+    words = text.split(" ", 2)
+    first = words[0] if text else ""
+    if not first.istitle() or first == "I" or first.startswith("I'"):
+        return text
+    name = len(words) > 1 and words[1][:1].isupper() and first.lower() not in _ARTICLES
+    return text if name else text[0].lower() + text[1:]
+
+
+_ARTICLES = {"a", "an", "the", "some", "this", "that", "these", "those", "my", "our", "his", "her", "their", "two",
+             "three", "four", "five"}
 
 
 def _words(text: str) -> str:

@@ -243,8 +243,7 @@ class Studio:
         session.transcript, session.source = Transcript(text=text, language="", backend="typed"), "typed"
 
         if request.empty and request.action == "draw":
-            raise Voice2ImgError("nothing left to draw after cleanup: " + (
-                "; ".join(r.text for r in request.removed) or "the text was empty"))
+            raise Voice2ImgError(f"nothing to draw: {request.why_empty}")
         return self._turn(session, request, text)
 
     def _turn(self, session: Session, request: ImageRequest, transcript: str) -> Heard:

@@ -257,23 +257,41 @@ def test_status_is_announced_and_errors_are_plain(page_with):
     assert "prompt is empty" in text and "Traceback" not in text
 
 
-def test_review_mode_waits_for_generate_and_reads_back(page_with):
+def test_review_mode_waits_for_generate_and_reads_back(page_with, server):
     """Review mode: speech fills the prompt and nothing is drawn until Generate; read-back speaks."""
     page = page_with(SAMPLES_DIR / "red_fox.wav")
     # Record what the page asks the browser's speech synthesis to say.
     page.evaluate("() => { window.spoken = []; window.speechSynthesis.speak = u => window.spoken.push(u.text); }")
     page.get_by_label("Review: I press Generate").check()
     page.get_by_label("Read back what was heard and the prompt aloud").check()
-    page.locator("#mic").get_by_role("button", name="Record").click()
-    wait_status(page, "press Generate")
-    assert "red fox" in field(page, "prompt")
-    page.wait_for_timeout(1500)
-    assert gallery_size(page) == 0  # nothing drawn yet
-    spoken = page.evaluate("() => window.spoken")
-    assert spoken and spoken[-1].startswith("Heard:") and "Prompt: a red fox" in spoken[-1]
-    page.locator("#generate").click()
-    wait_status(page, "^Done")
-    wait_gallery(page, 1)
+    with counted(server[2]) as drawn:
+        page.locator("#mic").get_by_role("button", name="Record").click()
+        wait_status(page, "press Generate")
+        assert "red fox" in field(page, "prompt")
+        assert drawn == [] and gallery_size(page) == 0  # nothing drawn yet
+        spoken = page.evaluate("() => window.spoken")
+        assert spoken and spoken[-1].startswith("Heard:") and "Prompt: a red fox" in spoken[-1]
+        page.locator("#generate").click()
+        wait_status(page, "^Done")
+        wait_gallery(page, 1)
+    assert len(drawn) == 1 and "red fox" in drawn[0]  # one drawing, the one Generate asked for
+
+
+@contextmanager
+def counted(studio):
+    """The prompts of every drawing the studio starts while the block runs."""
+    prompts: list[str] = []
+    draw = studio.draw
+
+    def counted_draw(session, request, *args, **kwargs):
+        prompts.append(request.prompt)
+        return draw(session, request, *args, **kwargs)
+
+    studio.draw = counted_draw
+    try:
+        yield prompts
+    finally:
+        del studio.draw  # back to the class's method
 
 
 @contextmanager

@@ -144,7 +144,6 @@ def test_every_kind_of_input_gets_the_behaviour_a_user_expects(tiny_model_dir, t
     from voice2img.cli import main
 
     cases = corpus(tmp_path)
-    assert len(cases) >= 20
     out = tmp_path / "out"
     code = main(["run", *[str(p) for p, _, _ in cases.values()], "--out", str(out), "--json",
                  "--image-model", str(tiny_model_dir), "--steps", "1", "--width", "64", "--height", "64"])

@@ -78,6 +78,14 @@ CARRIER = re.compile(r"^(?:(?:(?:a|an|the|some)\s+)?(?:picture|image|pic|pics|pi
                      r"something like|something with|"
                      r"some kind of|some sort of)\s+(?=\S)", I)
 POLITE = re.compile(r"(?:,\s*|\s+|^)please\b(?:\s*,)?", I)
+
+
+def _polite_gap(match: re.Match) -> str:
+    """What is left where "please" was: the comma that ended a clause stays ("no cars please,
+    square image" keeps its two clauses), a comma around "please" alone goes ("can you, please,
+    draw")."""
+    said = match.group(0).strip()
+    return "," if said.endswith(",") and not said.startswith(",") else " "
 _STRONG_CLOSING = (r"thank you(?:\s+(?:very|so)\s+much)?|thanks(?:\s+(?:a lot|so much|very much))?|cheers|"
                    r"that's it|that is it|that's all|that is all|that'll be all|that would be (?:great|nice|awesome)|"
                    r"that'd be (?:great|nice|awesome)|if you can|if you could|if possible|for me|for us")
@@ -108,13 +116,33 @@ ASPECTS = {"landscape": "3:2", "horizontal": "3:2", "wide": "16:9", "wider": "16
            "panoramic": "2:1", "panorama": "2:1", "portrait": "2:3", "vertical": "2:3",
            "tall": "9:16", "square": "1:1"}
 _ASPECT = r"(?P<aspect>" + "|".join(sorted(ASPECTS, key=len, reverse=True)) + r")"
-_FORMAT = r"(?:format|mode|orientation|aspect(?:\s+ratio)?|ratio|shape|layout|view|frame|image|picture|shot|size)"
+# A setting word is a setting only when it is said as one — "in portrait", "wide format", "make it
+# tall", "square image", "sixteen by nine", or alone as a clause ("a cat, square") — never when it
+# describes a thing in the picture: "tall legs", "a square window", "a wide river", "in a landscape".
+_FORMAT = r"(?:format|mode|orientation|aspect(?:\s+ratio)?|ratio|layout)"
+# "a square image of a cat", "a cat, wide picture": the picture itself. Not for portrait and
+# landscape, which before these words name a genre ("a portrait photo of a woman").
+_CANVAS_ASPECT = r"(?P<aspect>" + "|".join(sorted((a for a in ASPECTS if a not in ("portrait", "landscape")),
+                                                   key=len, reverse=True)) + r")"
+_CANVAS = r"(?:image|picture|photo|photograph|pic)"
+# A ratio said on its own is a setting only when it is one that screens and prints use, so that
+# "a two by four" stays wood.
+COMMON_RATIOS = {(1, 1), (4, 3), (3, 4), (3, 2), (2, 3), (16, 9), (9, 16), (21, 9), (9, 21), (2, 1), (1, 2), (5, 4),
+                 (4, 5), (16, 10), (10, 16)}
+_RATIO = r"(?P<w>\d+|" + NUMBER + r")\s*(?:by|:|x|to)\s*(?P<h>\d+|" + NUMBER + r")"
 ASPECT_PATTERNS = [
-    re.compile(r"(?:,\s*|\s+|^)(?:in|as|with|at)\s+(?:an?\s+)?" + _ASPECT + r"(?:\s+" + _FORMAT + r")?\b(?!\s+(?:of|painting|photo|drawing|picture))", I),
+    re.compile(r"(?:,\s*|\s+|^)(?:in|as|with|at)\s+(?:an?\s+)?" + _ASPECT + r"\s+" + _FORMAT + r"\b", I),
+    re.compile(r"(?:,\s*|\s+|^)(?:in|as|at)\s+" + _ASPECT + r"(?=\s*(?:[,.;:!?]|$)|\s+(?:and|but|please)\b)", I),
+    re.compile(r"(?:,\s*|\s+|^)(?:in|as|at)\s+(?:an?\s+)?" + _CANVAS_ASPECT + r"\s+" + _CANVAS + _END, I),
     re.compile(r"(?:,\s*|\s+|^)" + _ASPECT + r"\s+" + _FORMAT + r"\b(?!\s+of\b)", I),
+    re.compile(r"(?:,\s*|^)(?:(?:an?|the)\s+)?" + _CANVAS_ASPECT + r"\s+" + _CANVAS + r"(?:\s+of\b|" + _END + r")", I),
     re.compile(r"(?:,\s*|\s+|^)(?:make it|make them|make this|and make it)\s+" + _ASPECT + _END, I),
+    re.compile(r"(?:,\s*|\s+|^)(?:make it|make them|make this|and make it)\s+(?:an?\s+)?" + _CANVAS_ASPECT + r"\s+"
+               + _CANVAS + _END, I),
     re.compile(r"(?:^|,)\s*(?:but\s+|and\s+|in\s+)?" + _ASPECT + _END, I),
-    re.compile(r"(?:,\s*|\s+|^)(?:in\s+|with\s+|at\s+)?(?:an?\s+)?(?P<w>\d+|" + NUMBER + r")\s*(?:by|:|x|to)\s*(?P<h>\d+|" + NUMBER + r")\s+(?:aspect(?:\s+ratio)?|ratio|format)\b", I),
+    re.compile(r"(?:,\s*|\s+|^)(?:in\s+|with\s+|at\s+)?(?:an?\s+)?" + _RATIO + r"\s+(?:aspect(?:\s+ratio)?|ratio|format)\b", I),
+    re.compile(r"(?:^|,\s*|\s+)(?:(?:in|at|as|make it|and)\s+)?" + _RATIO.replace("?P<w>", "?P<rw>").replace("?P<h>", "?P<rh>")
+               + _END, I),
 ]
 _NEG_TRIGGER = (r"(?:(?:but\s+|and\s+)?(?:please\s+)?(?:don't|do not|dont|doesn't|does not|shouldn't|should not|i don't want|we don't want|no need for)"
                 r"(?:\s+(?:include|add|show|put|draw|want|have|make|use|contain|feature|need|give it|put in))?(?:\s+(?:any|a|an|the|some))?"
@@ -128,7 +156,11 @@ NEGATIVE_TAIL = re.compile(r"\s+(?:in it|in them|in there|on it|on them|on there
                            r"at all|anywhere|around|visible|present|whatsoever|please|though|either|thanks|thank you)$", I)
 _NEG_DET = re.compile(r"^(?:any|a|an|the|some|more|other|of|all)\s+", I)
 _POSITIVE_START = re.compile(r"^(?:a|an|the|one|two|three|four|five|his|her|my|their|our|\d+)\b", I)
-_DANGLING = re.compile(r"(?:^|\s)(?:and|but|with|or|so|then|also|plus|of|in|on|at|to|for|from|by|as|while|just)$", I)
+# Words a request cannot end on ("a red car with…"). Not "by" ("a ship passing by", "close by"),
+# nor "on" after "with …" ("with the lights on", "with a hat on"): there they end the phrase.
+_DANGLING = re.compile(r"(?:^|\s)(?:and|but|with|or|so|then|also|plus|of|in|at|to|for|from|as|while|just)$", I)
+_DANGLING_ON = re.compile(r"(?:^|\s)on$", I)
+_WORN_ON = re.compile(r"\bwith\s+(?:\S+\s+){1,3}on$", I)
 _DANGLING_START = re.compile(r"^(?:and|but|or|then|also|plus)\b\s*", I)
 _REDUPLICATIVES = {"very", "really", "so", "bora", "chop", "bye", "tick", "ha", "knock", "ding", "ping", "pom", "tut",
                    "choo", "tom", "baden", "walla", "no", "yum", "go", "night", "hush", "boo", "la", "na", "cha", "mahi"}
@@ -144,11 +176,12 @@ class _Work:
     notes: list[str] = field(default_factory=list)
     style: StylePreset | None = None
 
-    def cut(self, pattern: re.Pattern, text: str, reason: str, repl: str = " ") -> str:
+    def cut(self, pattern: re.Pattern, text: str, reason: str, repl=" ") -> str:
+        """Remove what ``pattern`` matches, recording it; ``repl`` is a string or a function of the match."""
         def record(match: re.Match) -> str:
             if match.group(0).strip(" ,.;:!?"):
                 self.removed.append(Removal(match.group(0).strip(), reason))
-            return repl
+            return repl(match) if callable(repl) else repl
 
         return pattern.sub(record, text)
 
@@ -177,7 +210,9 @@ class RulesRewriter:
         fresh = self._rewrite(transcript)
         light = self._settle_light(transcript)
         if previous is None or previous.empty:
-            if fresh.empty or not changes_a_picture(_finish(light)):
+            # Checked on what was said ("blue instead"), on it cleaned, and on the prompt (so that
+            # rewriting a prompt again changes nothing).
+            if fresh.empty or not any(changes_a_picture(t) for t in (_tidy(_normalize(transcript)), _finish(light), fresh.prompt)):
                 return fresh
             # "make it blue", "again", "undo" with nothing on screen: there is nothing to change,
             # and "blue" or "undo" drawn as a picture is not what was asked.
@@ -191,7 +226,7 @@ class RulesRewriter:
         """The transcript without fillers, politeness and closings, for reading follow-ups."""
         work = _Work()
         text = work.cut(FILLERS, _repeated_sentences(_normalize(transcript), work), "filler")
-        text = _tidy(work.cut(POLITE, text, "politeness", " "))
+        text = _tidy(work.cut(POLITE, text, "politeness", _polite_gap))
         for pattern in CLOSINGS:
             text = _tidy(work.cut(pattern, text, "closing", ""))
         return text
@@ -239,13 +274,15 @@ class RulesRewriter:
             text = work.cut(pattern, _tidy(text), reason, " ")
         text = _tidy(text)
         text = self._wrappers(text, work)
-        text = _tidy(work.cut(POLITE, text, "politeness", " "))
+        text = _tidy(work.cut(POLITE, text, "politeness", _polite_gap))
         for pattern in CLOSINGS:
             text = _tidy(work.cut(pattern, text, "closing", ""))
         text = _corrections(text, work)
         text = _tidy(work.cut(MAKE_IT, text, "request wrapper", " "))
-        text = _repetitions(text, work)
+        # Settings before stutters: in "seed forty two, two cats" and "Times Square, square image"
+        # the repeated word belongs to two different things.
         text = self._settings(text, work)
+        text = _repetitions(text, work)
         text = _negatives(text, work)
         return _finish(text)
 
@@ -290,8 +327,9 @@ class RulesRewriter:
             if groups.get("aspect"):
                 ratio = ASPECTS[groups["aspect"].lower()]
             else:
-                w, h = parse_number(groups["w"]), parse_number(groups["h"])
-                if not w or not h or max(w / h, h / w) > 4:
+                said_alone = groups.get("rw") is not None
+                w, h = parse_number(groups["rw" if said_alone else "w"]), parse_number(groups["rh" if said_alone else "h"])
+                if not w or not h or max(w / h, h / w) > 4 or (said_alone and (w, h) not in COMMON_RATIOS):
                     return match.group(0)
                 ratio = f"{w}:{h}"
             work.settings["aspect"] = ratio
@@ -315,7 +353,9 @@ class RulesRewriter:
 
 # -- steps that need no configuration -------------------------------------------------------
 def _corrections(text: str, work: _Work) -> str:
-    """``X, no wait, Y`` → Y replaces the part of X it restates."""
+    """``X, no wait, Y`` → Y replaces the part of X it restates (see :mod:`.repairs`)."""
+    from .repairs import merge
+
     for _ in range(6):
         match = CORRECTION.search(text)
         if not match:
@@ -323,50 +363,15 @@ def _corrections(text: str, work: _Work) -> str:
         marker = (match.group("marker") or match.group("no") or "").lower()
         before, after = text[: match.start()].strip(" ,.;"), text[match.end():].strip()
         after = CORRECTION_LEAD.sub("", re.sub(r"^(?:but|and|so|then|oh)\b[,\s]*", "", after, flags=I))
-        merged, replaced = _merge(before, after, marker)
+        merged, replaced, note = merge(before, after, marker)
+        if note:
+            work.notes.append(note)
         if replaced:
             work.removed.append(Removal(_tidy(f"{replaced} {match.group(0).strip()}"), "self-correction"))
         else:
             work.removed.append(Removal(match.group(0).strip(" ,"), "filler"))
         text = _tidy(merged)
     return text
-
-
-def _merge(before: str, after: str, marker: str) -> tuple[str, str]:
-    """(the merged text, the words of ``before`` that ``after`` replaced)."""
-    if not after:
-        return before, ""
-    if not before:
-        return after, ""
-    first = after.split()[0].lower().strip(",.")
-    words = before.split()
-    core = [w.lower().strip(",.;") for w in words]
-    repair = [w.lower().strip(",.;") for w in after.split()]
-    positions = [i for i, w in enumerate(core) if w == first]
-    if positions:
-        # The repair restarts where it overlaps what was said the most; ties go to the latest.
-        def overlap(i):
-            n = 0
-            while i + n < len(core) and n < len(repair) and core[i + n] == repair[n]:
-                n += 1
-            return n
-
-        i = max(positions, key=lambda p: (overlap(p), p))
-        return " ".join(words[:i] + [after]), " ".join(words[i:])
-    if re.fullmatch(_DET, first, I):
-        # "fighting a dragon, no, two dragons": the repair restarts at the last noun phrase.
-        dets = [i for i, w in enumerate(words) if re.fullmatch(_DET, w.strip(",.;"), I)]
-        if dets:
-            return " ".join(words[:dets[-1]] + [after]), " ".join(words[dets[-1]:])
-        if marker not in ("i mean", "i meant", "actually"):
-            return after, before
-    if marker in ("i mean", "i meant", "actually", "instead"):  # no restatement: used as a filler
-        return f"{before}, {after}" if marker != "instead" else after, ""
-    if len(after.split()) <= 2 and len(words) >= 3:
-        # "a red car, no, blue" → swap the first describing word after the determiner.
-        j = 1 if re.fullmatch(_DET, words[0], I) else 0
-        return " ".join(words[:j] + [after.strip(" ,.;:!?")] + words[j + 1:]), words[j]
-    return after, before
 
 
 def _nothing_to_draw(text: str) -> str | None:
@@ -466,6 +471,8 @@ def _finish(text: str) -> str:
     for _ in range(3):
         text = _DANGLING_START.sub("", text.strip(" ,.;:!?"))
         text = _DANGLING.sub("", text).strip(" ,.;:!?")
+        if not _WORN_ON.search(text):
+            text = _DANGLING_ON.sub("", text).strip(" ,.;:!?")
     text = _tidy(text)
     return _sentence_case_off(text)
 

@@ -174,7 +174,9 @@ def changes_a_picture(said: str) -> bool:
     """Whether ``said`` (cleaned as for :func:`refine`) only makes sense as a change to a picture
     on screen: "make it blue", "blue instead", "brighter", "again", "undo"."""
     text = _OPENERS.sub("", said.strip(" ,.!?")).strip(" ,.!?")
-    if UNDO.match(text) or AGAIN.match(text) or BARE_COLOR.match(text) or LOOK.match(text):
+    if UNDO.match(text) or AGAIN.match(text) or LOOK.match(text):
+        return True
+    if BARE_COLOR.match(text) and not _COLOR_SPAN.fullmatch(text):  # "blue instead"; "blue" alone is a picture of blue
         return True
     match = MAKE.match(text)  # "make it blue", "make it look older"; not "make it tall, a lighthouse"
     return bool(match and not re.search(r"[,;]|\b(?:a|an|the|some|two|three|four|five)\b", match.group("x"), I))

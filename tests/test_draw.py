@@ -226,7 +226,7 @@ def test_a_tiny_autoencoder_that_cannot_load_is_one_clear_line(tiny_model_dir, m
     import huggingface_hub.constants as constants
 
     monkeypatch.setattr(constants, "HF_HUB_OFFLINE", True)
-    with pytest.raises(ModelUnavailableError, match="tiny autoencoder 'madebyollin/taesd' is not in the local Hugging Face cache"):
+    with pytest.raises(ModelUnavailableError, match="tiny autoencoder 'madebyollin/taesd' is not in the local cache"):
         Renderer(DrawingOptions(model=str(tiny_model_dir), vae="tiny")).render(ImageRequest("a cat"))
 
 

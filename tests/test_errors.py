@@ -52,7 +52,7 @@ def test_a_cuda_error_while_loading_whisper_is_not_called_a_missing_download():
     message = str(unavailable("small", "faster-whisper", RuntimeError("CUDA failed with error out of memory")))
     assert "CUDA failed with error out of memory" in message and "download" not in message
     offline = str(unavailable("small", "faster-whisper", LocalEntryNotFoundError("no snapshot")))
-    assert "not cached and could not be downloaded" in offline and "--asr-model PATH" in offline
+    assert "not in the local cache and could not be downloaded" in offline and "--asr-model PATH" in offline
 
 
 def test_an_unknown_model_size_says_which_exist():

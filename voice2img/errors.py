@@ -52,3 +52,18 @@ def fetch_failure(exc: BaseException) -> str | None:
             return "not found"
         exc = exc.__cause__ or exc.__context__
     return None
+
+
+def model_unavailable(what: str, exc: BaseException, instead: str) -> ModelUnavailableError:
+    """The one line for a model (``what``: "image model 'x'") that did not load, saying why in the
+    user's terms; only a failed download is called one. ``instead`` says what to pass."""
+    why = fetch_failure(exc)
+    if why == "unreachable":
+        return ModelUnavailableError(f"{what} is not in the local cache and could not be downloaded "
+                                     f"({type(exc).__name__}); connect to the network once, or pass {instead}")
+    if why == "gated":
+        return ModelUnavailableError(f"{what} is gated on the Hugging Face Hub: log in (huggingface-cli login) "
+                                     f"and accept its terms, or pass {instead}")
+    if why == "not found":
+        return ModelUnavailableError(f"{what} is not on the Hugging Face Hub; check the name, or pass {instead}")
+    return ModelUnavailableError(f"{what} could not be loaded: {type(exc).__name__}: {exc}")

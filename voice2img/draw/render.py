@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Callable
 
-from ..errors import ModelUnavailableError, Voice2ImgError, fetch_failure
+from ..errors import ModelUnavailableError, Voice2ImgError, model_unavailable
 from ..understand import MAX_SEED, ImageRequest
 from .profiles import DEFAULT_IMAGE_MODEL, SAMPLER_NAMES, ModelProfile, profile_for
 
@@ -285,8 +285,8 @@ def _load_tiny_vae(vae: str, profile: ModelProfile, dtype):
             return AutoencoderTiny.from_pretrained(ref, dtype=dtype)
         return _from_cache_or_hub(AutoencoderTiny.from_pretrained, ref, dtype=dtype)
     except (OSError, ValueError) as exc:
-        raise _not_loaded(f"tiny autoencoder {ref!r}", exc, "--vae PATH to a local AutoencoderTiny folder, "
-                          "or leave --vae out to use the model's own") from None
+        raise model_unavailable(f"tiny autoencoder {ref!r}", exc, "--vae PATH to a local AutoencoderTiny folder, "
+                                "or leave --vae out to use the model's own") from None
 
 
 def _load_pipeline(model: str, profile: ModelProfile, dtype):
@@ -318,19 +318,5 @@ def _load_pipeline(model: str, profile: ModelProfile, dtype):
         looks_like_path = model.startswith((".", "/", "~")) or model.count("/") > 1 or model.endswith((".safetensors", ".ckpt"))
         if looks_like_path:
             raise ModelUnavailableError(f"image model {model}: no such file or folder") from None
-        raise _not_loaded(f"image model {model!r}", exc,
-                          "--image-model PATH to a local diffusers folder or .safetensors file") from None
-
-
-def _not_loaded(what: str, exc: Exception, instead: str) -> ModelUnavailableError:
-    """One line for a hub model that did not load; only a failed download is called one."""
-    why = fetch_failure(exc)
-    if why == "unreachable":
-        return ModelUnavailableError(f"{what} is not in the local Hugging Face cache and could not be downloaded "
-                                     f"({type(exc).__name__}); connect to the network once, or pass {instead}")
-    if why == "gated":
-        return ModelUnavailableError(f"{what} is gated on the Hugging Face Hub: log in (huggingface-cli login) "
-                                     f"and accept its terms, or pass {instead}")
-    if why == "not found":
-        return ModelUnavailableError(f"{what} is not on the Hugging Face Hub; check the name, or pass {instead}")
-    return ModelUnavailableError(f"{what} could not be loaded: {type(exc).__name__}: {exc}")
+        raise model_unavailable(f"image model {model!r}", exc,
+                                "--image-model PATH to a local diffusers folder or .safetensors file") from None

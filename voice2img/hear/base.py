@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 
 from ..audio import Audio
-from ..errors import ModelUnavailableError, Voice2ImgError, fetch_failure
+from ..errors import ModelUnavailableError, Voice2ImgError, model_unavailable
 from . import HearingOptions, Segment, Transcript, guard
 
 
@@ -82,21 +82,8 @@ def resolve_device(device: str, cuda_available) -> str:
 
 
 def unavailable(name: str, backend: str, exc: Exception) -> ModelUnavailableError:
-    """The one line for a model that could not be loaded, saying why in the user's terms: only a
-    failed download is called one (a CUDA error or a damaged file is named as what it is)."""
+    """The one line for an ASR model that did not load (see :func:`voice2img.errors.model_unavailable`)."""
     if os.path.exists(name):
         return ModelUnavailableError(f"ASR model {name}: cannot be loaded by {backend} ({exc})")
-    why = fetch_failure(exc)
-    if why == "unreachable":
-        return ModelUnavailableError(
-            f"ASR model {name!r} is not cached and could not be downloaded ({type(exc).__name__}); "
-            f"connect to the network once, or pass --asr-model PATH to a local copy "
-            f"(omit --asr-model to use the bundled tiny.en)"
-        )
-    if why == "gated":
-        return ModelUnavailableError(f"ASR model {name!r} is gated on the Hugging Face Hub: log in "
-                                     f"(huggingface-cli login) and accept its terms, or pass --asr-model PATH")
-    if why == "not found":
-        return ModelUnavailableError(f"ASR model {name!r} is not on the Hugging Face Hub; check the name, "
-                                     f"or pass --asr-model PATH to a local copy")
-    return ModelUnavailableError(f"ASR model {name!r} could not be loaded by {backend}: {type(exc).__name__}: {exc}")
+    return model_unavailable(f"ASR model {name!r}", exc, "--asr-model PATH to a local copy "
+                             "(or omit --asr-model to use the bundled tiny.en)")

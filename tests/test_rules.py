@@ -65,6 +65,9 @@ CASES = [
     ("Dogs playing in a park, no, cats.", "cats playing in a park", "", {}),
     ("A house in the woods, actually, a cabin.", "a cabin in the woods", "", {}),
     ("A red car on a street, no, a blue car.", "a blue car on a street", "", {}),
+    # a repair that is a whole description replaces what was said from the phrase it restates on
+    ("The compass next to, I mean, a compass next to a piece of fruit.", "a compass next to a piece of fruit", "", {}),
+    ("A dog in a park, no wait, a corgi on a beach.", "a corgi on a beach", "", {}),
     # command and politeness wrappers
     ("Can you please draw me a lighthouse on a rocky coast?", "a lighthouse on a rocky coast", "", {}),
     ("Could you generate a castle in the clouds?", "a castle in the clouds", "", {}),
@@ -111,6 +114,8 @@ CASES = [
     ("A square image of a cat.", "a cat", "", {"aspect": "1:1"}),
     ("Make it tall, a lighthouse.", "a lighthouse", "", {"aspect": "9:16"}),
     ("A cat in a square format.", "a cat", "", {"aspect": "1:1"}),
+    ("A cat, in portrait form.", "a cat", "", {"aspect": "2:3"}),  # how tiny.en often hears "format"
+    ("A cat in human form.", "a cat in human form", "", {}),
     # the same words describing a thing in the picture are content, not settings
     ("A giraffe with tall legs.", "a giraffe with tall legs", "", {}),
     ("A house with a square window.", "a house with a square window", "", {}),

@@ -104,8 +104,13 @@ def _phrase_repair(words, core, repair, after, bare) -> tuple[str, str, str]:
     starts = [i for i, w in enumerate(core) if re.fullmatch(_DET, w, I)] or [0]
     if starts[0] != 0 and not _PHRASE_LINKS.fullmatch(core[starts[0] - 1]):
         starts.insert(0, 0)  # "dogs playing in a park": the subject has no determiner
-    restated = [s for s in starts if _same_kind(core[_phrase_end(core, s) - 1], repair[-1])]
+    head = repair[_phrase_end(repair, 0) - 1]  # the repair's own noun: "a compass" in "a compass next to a pear"
+    restated = [s for s in starts if _same_kind(core[_phrase_end(core, s) - 1], head)]
     at = (restated or starts)[0]
+    if _phrase_end(repair, 0) < len(repair):
+        # The repair is a whole description of its own ("…, I mean, a compass next to a pear"):
+        # what was said from that phrase on gives way to it.
+        return " ".join(words[:at] + [after]), " ".join(words[at:]), ""
     end = _phrase_end(core, at)
     note = ""
     if len(starts) > 1 and not restated and end < len(core):

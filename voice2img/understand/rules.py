@@ -119,7 +119,7 @@ _ASPECT = r"(?P<aspect>" + "|".join(sorted(ASPECTS, key=len, reverse=True)) + r"
 # A setting word is a setting only when it is said as one — "in portrait", "wide format", "make it
 # tall", "square image", "sixteen by nine", or alone as a clause ("a cat, square") — never when it
 # describes a thing in the picture: "tall legs", "a square window", "a wide river", "in a landscape".
-_FORMAT = r"(?:format|mode|orientation|aspect(?:\s+ratio)?|ratio|layout)"
+_FORMAT = r"(?:format|form|mode|orientation|aspect(?:\s+ratio)?|ratio|layout)"  # "form": how tiny.en often hears "format"
 # "a square image of a cat", "a cat, wide picture": the picture itself. Not for portrait and
 # landscape, which before these words name a genre ("a portrait photo of a woman").
 _CANVAS_ASPECT = r"(?P<aspect>" + "|".join(sorted((a for a in ASPECTS if a not in ("portrait", "landscape")),

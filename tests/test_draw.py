@@ -230,12 +230,18 @@ def test_a_tiny_autoencoder_that_cannot_load_is_one_clear_line(tiny_model_dir, m
         Renderer(DrawingOptions(model=str(tiny_model_dir), vae="tiny")).render(ImageRequest("a cat"))
 
 
-def test_two_threads_draw_at_once_sharing_the_weights(tiny_model_dir):
+@pytest.mark.parametrize("tiny_vae", [False, True], ids=["own vae", "tiny autoencoder"])
+def test_two_threads_draw_at_once_sharing_the_weights(tiny_model_dir, tmp_path, tiny_vae):
     """Two requests in flight together (each waits for the other at its first step, which would
-    time out if drawings took turns), each the same pixels as alone, with one copy of the weights."""
+    time out if drawings took turns), each the same pixels as alone, with one copy of the weights.
+    With --vae tiny too: from_pipe drops a component whose class is not the one the pipeline
+    declares (AutoencoderTiny for AutoencoderKL), which once failed every second drawing."""
     import threading
 
-    r = Renderer(DrawingOptions(model=str(tiny_model_dir), steps=3, width=64, height=64))
+    from voice2img.testing import save_tiny_autoencoder
+
+    vae = str(save_tiny_autoencoder(tmp_path / "taesd")) if tiny_vae else None
+    r = Renderer(DrawingOptions(model=str(tiny_model_dir), steps=3, width=64, height=64, vae=vae))
     requests = [ImageRequest(p, settings=RequestSettings(seed=s)) for p, s in (("a red fox", 1), ("a blue car", 2))]
     alone = [pixels(r.render(q)) for q in requests]
     both_started = threading.Barrier(2, timeout=30)

@@ -127,11 +127,14 @@ class Renderer:
         import copy
 
         base = self.pipe
-        own = {"scheduler": base.scheduler.from_config(base.scheduler.config)}
+        # Every component is handed over by name: from_pipe leaves out one whose class is not the
+        # one the pipeline declares (AutoencoderTiny for AutoencoderKL, with --vae tiny).
+        parts = dict(base.components)
+        parts["scheduler"] = base.scheduler.from_config(base.scheduler.config)
         for name, component in base.components.items():
             if name.startswith("tokenizer") and component is not None:
-                own[name] = copy.deepcopy(component)
-        sibling = type(base).from_pipe(base, **own)
+                parts[name] = copy.deepcopy(component)
+        sibling = type(base).from_pipe(base, **parts)
         sibling.set_progress_bar_config(disable=True)
         return sibling
 

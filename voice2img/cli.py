@@ -48,7 +48,7 @@ def _hearing_args(parser: argparse.ArgumentParser, device_flag: str = "--device"
                    help="take only channel N (0-based) of multi-channel audio instead of mixing to mono")
     g.add_argument("--vocabulary", action="store_true",
                    help="give Whisper the image-prompt vocabulary as its initial prompt (measured: no clear gain "
-                        "with tiny.en; see README)")
+                        "with tiny.en; see docs/measured.md)")
     g.add_argument("--no-guard", action="store_true",
                    help="switch off the silence/noise hallucination guard (not recommended)")
     g.add_argument("--max-audio-seconds", type=_at_least(0), default=MAX_RECORDING_SECONDS, metavar="S",
@@ -94,7 +94,8 @@ def _drawing_args(parser: argparse.ArgumentParser) -> None:
     g = parser.add_argument_group("drawing (diffusers)")
     g.add_argument("--image-model", default=DEFAULT_IMAGE_MODEL, metavar="ID|PATH",
                    help="hub id, local diffusers folder, or .safetensors/.ckpt file (default: %(default)s)")
-    g.add_argument("--profile", choices=list(PROFILES), help="force a model profile instead of guessing it from the name")
+    g.add_argument("--profile", choices=list(PROFILES),
+                   help="force a model profile instead of the one the model's pipeline class (or name) gives")
     g.add_argument("--steps", type=int, help="inference steps (default: the profile's)")
     g.add_argument("--guidance", type=float, help="classifier-free guidance scale (default: the profile's)")
     g.add_argument("--width", type=int, help="image width in pixels (default: the profile's)")
@@ -103,7 +104,7 @@ def _drawing_args(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--seed", type=int, help="random seed (default: a new one per image, recorded in its metadata)")
     g.add_argument("--vae", metavar="tiny|ID|PATH",
                    help="decode with a TAESD-style tiny autoencoder: 'tiny' picks the family's, or give one "
-                        "(much faster decoding, slightly softer detail; see README)")
+                        "(much faster decoding, slightly softer detail; see docs/measured.md)")
     g.add_argument("--low-vram", action="store_true",
                    help="for small GPUs: attention slicing and model CPU offload (slower, much less GPU memory)")
     g = parser.add_argument_group("content safety (the operator's settings; nothing said or typed changes them)")

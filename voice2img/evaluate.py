@@ -39,6 +39,5 @@ def corpus_word_error_rate(references: list[str], hypotheses: list[str]) -> floa
     words = sum(len(r.split()) for r, _ in scored)
     if not words:
         return 0.0 if not inserted else 1.0
-    out = jiwer.process_words([r for r, _ in scored], [h for _, h in scored]) if scored else None
-    errors = (out.substitutions + out.deletions + out.insertions) if out else 0
-    return (errors + inserted) / words
+    out = jiwer.process_words([r for r, _ in scored], [h for _, h in scored])
+    return (out.substitutions + out.deletions + out.insertions + inserted) / words

@@ -41,7 +41,7 @@ FALLBACK_TEMPERATURES = (0.2, 0.4, 0.6, 0.8, 1.0)
 BEST_OF = 5
 
 # What this path uses of faster-whisper beyond its public transcribe(): checked by
-# missing_internals() before each use, and by a test against the installed version.
+# missing_internals() when the model loads, and by a test against the installed version.
 # pyproject bounds faster-whisper to the versions checked.
 MODEL_INTERNALS = ("feature_extractor", "hf_tokenizer", "max_length", "model")
 CT2_INTERNALS = ("encode", "generate", "detect_language", "is_multilingual")

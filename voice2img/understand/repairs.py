@@ -67,13 +67,12 @@ def merge(before: str, after: str, marker: str) -> tuple[str, str, str]:
     is_det = bool(re.fullmatch(_DET, first, I))
 
     positions = [i for i, w in enumerate(core) if w == first]
-    if positions and not is_det:
-        # Y restarts where it overlaps what was said the most; ties go to the latest.
+    if positions:
+        # Y restarts where it overlaps what was said the most; ties go to the latest. A shared
+        # determiner alone is no overlap: that is a new phrase (below).
         i = max(positions, key=lambda p: (_overlap(core, repair, p), p))
-        return " ".join(words[:i] + [after]), " ".join(words[i:]), ""
-    if positions and max(_overlap(core, repair, p) for p in positions) > 1:
-        i = max(positions, key=lambda p: (_overlap(core, repair, p), p))
-        return " ".join(words[:i] + [after]), " ".join(words[i:]), ""
+        if not is_det or _overlap(core, repair, i) > 1:
+            return " ".join(words[:i] + [after]), " ".join(words[i:]), ""
     if len(repair) <= 2 and _describing(repair[-1]) and all(_describing(w) or w in _SHADES for w in repair[:-1]):
         # "a red car, no, blue", "a red car. Actually, make it blue": the describing word after the
         # determiner is swapped, or the new one goes before the noun.

@@ -86,6 +86,8 @@ def _polite_gap(match: re.Match) -> str:
     draw")."""
     said = match.group(0).strip()
     return "," if said.endswith(",") and not said.startswith(",") else " "
+
+
 _STRONG_CLOSING = (r"thank you(?:\s+(?:very|so)\s+much)?|thanks(?:\s+(?:a lot|so much|very much))?|cheers|"
                    r"that's it|that is it|that's all|that is all|that'll be all|that would be (?:great|nice|awesome)|"
                    r"that'd be (?:great|nice|awesome)|if you can|if you could|if possible|for me|for us")

@@ -152,11 +152,10 @@ def refine(previous: ImageRequest, said: str, fresh: ImageRequest) -> ImageReque
         return drawn(f"{previous.prompt}, {match.group('x').lower()}")
     match = MAKE_THING_LOOK.match(text)
     if match and len(match.group("obj").split()) <= 2 and not re.search(r"\b(?:a|an|the|some|it)\b", match.group("obj"), I) \
-            and _find(previous.prompt, match.group("obj")):
+            and (found := _find(previous.prompt, match.group("obj"))):
         if _describes(match.group("x")):  # "make the street wet"
             return drawn(_recolor(previous.prompt, match.group("x"), match.group("obj")))
         if match.group("x").lower() in _ACTIONS:  # "make the dog sit": the dog, sitting
-            found = _find(previous.prompt, match.group("obj"))
             return drawn(f"{previous.prompt[:found.end()]} {_gerund(match.group('x'))}{previous.prompt[found.end():]}")
     match = SCENE.match(text)
     if match and not _names_a_subject(match.group("x")):

@@ -210,11 +210,13 @@ class RulesRewriter:
         from .refine import changes_a_picture, refine
 
         fresh = self._rewrite(transcript)
+        if fresh.empty and (previous is None or previous.empty):
+            return fresh  # nothing said, and nothing on screen to change
         light = self._settle_light(transcript)
         if previous is None or previous.empty:
             # Checked on what was said ("blue instead"), on it cleaned, and on the prompt (so that
             # rewriting a prompt again changes nothing).
-            if fresh.empty or not any(changes_a_picture(t) for t in (_tidy(_normalize(transcript)), _finish(light), fresh.prompt)):
+            if not any(changes_a_picture(t) for t in (_tidy(_normalize(transcript)), _finish(light), fresh.prompt)):
                 return fresh
             # "make it blue", "again", "undo" with nothing on screen: there is nothing to change,
             # and "blue" or "undo" drawn as a picture is not what was asked.

@@ -51,14 +51,20 @@ def tiny_model_dir(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session", autouse=True)
 def isolated_cache(tmp_path_factory):
-    """Each test session converts the openai-whisper checkpoint into its own cache, never the user's."""
-    old = os.environ.get("XDG_CACHE_HOME")
+    """Each test session converts the openai-whisper checkpoint into its own cache, and makes its
+    own local C2PA signing keys, never touching the user's."""
+    names = ("XDG_CACHE_HOME", "XDG_CONFIG_HOME", "VOICE2IMG_C2PA_CERT", "VOICE2IMG_C2PA_KEY", "VOICE2IMG_C2PA_TRUST")
+    old = {name: os.environ.get(name) for name in names}
+    for name in names[2:]:
+        os.environ.pop(name, None)
     os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("cache"))
+    os.environ["XDG_CONFIG_HOME"] = str(tmp_path_factory.mktemp("config"))
     yield
-    if old is None:
-        os.environ.pop("XDG_CACHE_HOME", None)
-    else:
-        os.environ["XDG_CACHE_HOME"] = old
+    for name, value in old.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
 
 
 _HEARERS: dict = {}

@@ -30,7 +30,8 @@ def pulse(tmp_path_factory):
         assert shutil.which(tool), f"{tool} is needed (.ci/run installs pulseaudio and pulseaudio-utils)"
     home = tmp_path_factory.mktemp("pulse-home")
     env = {"PATH": os.environ["PATH"], "HOME": str(home), "XDG_RUNTIME_DIR": str(home),
-           "XDG_CACHE_HOME": os.environ.get("XDG_CACHE_HOME", str(home / "cache"))}
+           "XDG_CACHE_HOME": os.environ.get("XDG_CACHE_HOME", str(home / "cache")),
+           "XDG_CONFIG_HOME": os.environ.get("XDG_CONFIG_HOME", str(home / "config"))}  # the session's C2PA keys
     (home / ".asoundrc").write_text("pcm.!default { type pulse }\nctl.!default { type pulse }\n")
     subprocess.run(["pulseaudio", "--daemonize=yes", "--exit-idle-time=-1", "-n", "--use-pid-file=no",
                     "--load=module-native-protocol-unix", f"--load=module-null-sink sink_name={SINK}",
@@ -125,14 +126,22 @@ def speaking(env, wav):
 
 
 def test_speaking_into_the_microphone_draws_an_image(pulse, tmp_path, tiny_model_dir):
-    with Listening(pulse, tmp_path, "--max-images", "1", tiny_model_dir=tiny_model_dir) as run:
+    from voice2img.provenance import verify
+    from voice2img.provenance.report import trust_anchors
+
+    # 256 px: large enough to carry the watermark, so that all three AI-generated marks are checked.
+    with Listening(pulse, tmp_path, "--max-images", "1", "--width", "256", "--height", "256",
+                   tiny_model_dir=tiny_model_dir) as run:
         run.wait_for("[listening]")
         speak(pulse, SAMPLES / "red_fox.wav")
         speak(pulse, SAMPLES / "red_fox.wav")  # more audio: the pause after the first ends the utterance
         assert run.finish(timeout=120) == 0, run.stderr
     record = json.loads(run.out[0])
     assert "fox" in record["prompt"] and record["file"] == "microphone"
-    assert len(list(tmp_path.glob("listen-*.png"))) == 1
+    kept = list(tmp_path.glob("listen-*.png"))
+    assert len(kept) == 1
+    report = verify(kept[0], trust_anchors())
+    assert report.ok, report.text()
 
 
 # Ctrl-C at each moment a person may press it. Each must give the terminal back within a few

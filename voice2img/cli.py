@@ -118,6 +118,20 @@ def _drawing_args(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--no-nsfw-check", action="store_true", help="do not score images (not recommended on a shared server)")
 
 
+def _marking_args(parser: argparse.ArgumentParser) -> None:
+    from .provenance import CERT_ENV, KEY_ENV
+
+    g = parser.add_argument_group("AI-generated marks (C2PA, XMP, invisible watermark; see docs/provenance.md)")
+    g.add_argument("--c2pa-cert", metavar="PEM", help=f"signing certificate chain, leaf first (default: ${CERT_ENV}, "
+                                                      "else a local certificate made on first use: valid, not trusted by others)")
+    g.add_argument("--c2pa-key", metavar="PEM", help=f"the certificate's private key (default: ${KEY_ENV})")
+    g.add_argument("--c2pa-transcript", action="store_true",
+                   help="also put what was said in the signed C2PA manifest (off: it can be personal)")
+    g.add_argument("--no-c2pa", action="store_true",
+                   help="do not sign images with C2PA Content Credentials (see docs/provenance.md on the EU AI Act)")
+    g.add_argument("--no-watermark", action="store_true", help="do not put the invisible watermark in the pixels")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="voice2img", description="Speak, and it draws: audio → Whisper → prompt → image.")
     parser.add_argument("--version", action="version", version=f"voice2img {__version__}")
@@ -144,6 +158,7 @@ def build_parser() -> argparse.ArgumentParser:
     _hearing_args(p)
     _understanding_args(p)
     _drawing_args(p)
+    _marking_args(p)
 
     p = sub.add_parser("batch", help="process files, folders or globs of audio: resumable, with a manifest")
     p.add_argument("inputs", nargs="+", metavar="INPUT", help="audio files, folders (searched recursively) or globs")
@@ -156,6 +171,7 @@ def build_parser() -> argparse.ArgumentParser:
     _hearing_args(p)
     _understanding_args(p)
     _drawing_args(p)
+    _marking_args(p)
 
     from .live import LiveOptions
 
@@ -172,6 +188,7 @@ def build_parser() -> argparse.ArgumentParser:
     _hearing_args(p, device_flag="--compute-device")
     _understanding_args(p)
     _drawing_args(p)
+    _marking_args(p)
 
     from .web.studio import Limits
 
@@ -204,6 +221,21 @@ def build_parser() -> argparse.ArgumentParser:
     _hearing_args(p)
     _understanding_args(p)
     _drawing_args(p)
+    _marking_args(p)
+
+    p = sub.add_parser("verify", help="check the AI-generated marks (C2PA, XMP, watermark) of image files")
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument("--trust", action="append", default=[], metavar="PEM",
+                   help="CA certificates to trust besides your local voice2img CA (repeatable; also $VOICE2IMG_C2PA_TRUST)")
+    p.add_argument("--json", action="store_true", help="print one JSON object per file (JSON Lines)")
+    p.add_argument("--verbose", action="store_true", help=argparse.SUPPRESS)
+
+    p = sub.add_parser("keys", help="make the local certificate that signs C2PA Content Credentials")
+    p.add_argument("action", choices=["create", "show"], help="create: make a local CA and signing certificate; "
+                                                             "show: say which credentials sign images")
+    p.add_argument("--force", action="store_true", help="replace existing local keys (images signed before stay valid, "
+                                                        "but verify here as an untrusted signer)")
+    p.add_argument("--verbose", action="store_true", help=argparse.SUPPRESS)
     return parser
 
 
@@ -230,8 +262,15 @@ def _pipeline(args):
         safety = SafetyOptions(blocklist=args.blocklist, use_blocklist=not args.no_blocklist,
                                check_images=not args.no_nsfw_check, threshold=args.nsfw_threshold,
                                policy=args.nsfw_policy)
+    marks = None
+    if hasattr(args, "no_c2pa"):
+        from .provenance import MarkOptions
+
+        marks = MarkOptions(c2pa=not args.no_c2pa, watermark=not args.no_watermark, cert=args.c2pa_cert,
+                            key=args.c2pa_key, include_transcript=args.c2pa_transcript)
     return Pipeline(hearing, drawing, rewriter=rewriter, channel=args.channel, safety=safety,
-                    max_audio_seconds=args.max_audio_seconds or None, decode_timeout_s=args.decode_timeout or None)
+                    max_audio_seconds=args.max_audio_seconds or None, decode_timeout_s=args.decode_timeout or None,
+                    marks=marks)
 
 
 def _vocabulary() -> str:
@@ -345,6 +384,7 @@ def cmd_run(args) -> int:
 
     pipeline = _pipeline(args)
     pipeline.renderer.settings_for(ImageRequest("check"))  # bad flags fail once, before any work
+    pipeline.marker.prepare()  # and so does a signing certificate that cannot be used
     console = _Console(args, len(args.files))
     image_model_error = None  # once the image model cannot load, keep hearing the rest, then say so
 
@@ -381,6 +421,9 @@ def _describe(result) -> str:
         if d.safety and d.safety["decision"] != "passed":
             lines.append(f"  safety:  {d.safety['decision']} (NSFW score {d.safety['nsfw_score']:.2f}, "
                          f"limit {d.safety['threshold']:.2f})")
+    if result.png_paths and result.marks:
+        m = result.marks
+        lines.append(f"  marks:   C2PA {m['c2pa']}; XMP; watermark {m['watermark']}")
     order = ["decode", "load_asr", "hear", "understand", "load_image_model", "draw", "safety", "keep"]
     parts = [f"{k} {result.timings[k]:.2f}s" for k in order if k in result.timings]
     lines.append("  timings: " + " · ".join(parts))
@@ -393,6 +436,7 @@ def cmd_batch(args) -> int:
 
     pipeline = _pipeline(args)
     pipeline.renderer.settings_for(ImageRequest("check"))  # bad flags fail once, before any work
+    pipeline.marker.prepare()  # and so does a signing certificate that cannot be used
     summary = run_batch(args.inputs, args.out, pipeline, retry_failed=args.retry_failed, engine=args.engine,
                         ray_address=args.ray_address, overlap=not args.no_overlap,
                         report=lambda line: print(f"voice2img: {line}", file=sys.stderr))
@@ -429,7 +473,9 @@ def cmd_listen(args) -> int:
     with stop.on_ctrl_c():
         try:
             options = LiveOptions(end_silence_ms=args.pause_ms, unfinished_extra_ms=args.unfinished_wait_ms)
-            listen(_pipeline(args), args.out, report, device=args.input_device, live_options=options,
+            pipeline = _pipeline(args)
+            pipeline.marker.prepare()  # unusable signing credentials stop it before it listens
+            listen(pipeline, args.out, report, device=args.input_device, live_options=options,
                    max_utterances=args.max_images, stop=stop)
         except KeyboardInterrupt:  # only while loading, before anything was heard
             report(Heard("stopped", "stopped before listening"))
@@ -448,8 +494,48 @@ def cmd_serve(args) -> int:
     limits = Limits(concurrency=args.concurrency, max_queue=args.max_queue, max_upload_mb=args.max_upload_mb,
                     max_audio_seconds=args.max_audio_seconds or None, pause_seconds=args.pause_seconds,
                     max_pixels=args.max_pixels, max_steps=args.max_steps, max_images=args.max_images)
-    serve(_pipeline(args), host=args.host, port=args.port, out_dir=args.out, models=tuple(args.also_model),
+    pipeline = _pipeline(args)
+    pipeline.marker.prepare()  # unusable signing credentials stop the server before it starts
+    serve(pipeline, host=args.host, port=args.port, out_dir=args.out, models=tuple(args.also_model),
           limits=limits, share=args.share, auth=auth, open_to_network=args.no_auth_on_network)
+    return 0
+
+
+def cmd_verify(args) -> int:
+    from .provenance import verify
+    from .provenance.report import trust_anchors
+
+    anchors = trust_anchors(tuple(args.trust))
+    failures = 0
+    for name in args.files:
+        report = verify(name, anchors)
+        failures += not report.ok
+        if args.json:
+            print(json.dumps(report.as_dict(), ensure_ascii=False), flush=True)
+        elif report.error:
+            print(f"voice2img: error: {report.text()}", file=sys.stderr, flush=True)
+        else:
+            print(report.text(), flush=True)
+    return EXIT_FAILED if failures else 0
+
+
+def cmd_keys(args) -> int:
+    from .provenance import CERT_ENV, KEY_ENV
+    from .provenance.keys import KEY_FILE, config_dir, create_local_keys, load_credentials
+
+    if args.action == "create":
+        folder = create_local_keys(config_dir(), replace=args.force)
+        print(f"made a local certificate authority and signing certificate in {folder}")
+        print("images signed with them verify here; anywhere else they show as 'untrusted signer', because nobody "
+              "else trusts this CA. For credentials others trust, pass --c2pa-cert/--c2pa-key (see docs/provenance.md).")
+        return 0
+    cert, key = os.environ.get(CERT_ENV), os.environ.get(KEY_ENV)
+    if not (cert or key or (config_dir() / KEY_FILE).exists()):
+        print(f"no signing keys yet: voice2img makes local ones in {config_dir()} on first use "
+              "(or now, with `voice2img keys create`)")
+        return 0
+    credentials = load_credentials(cert, key)
+    print(f"images are {credentials.describe()}, {credentials.alg.upper()}, from {credentials.where}")
     return 0
 
 
@@ -471,7 +557,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.verbose:
         _quiet_libraries()
     commands = {"transcribe": cmd_transcribe, "rewrite": cmd_rewrite, "prompt": cmd_prompt, "run": cmd_run,
-                "batch": cmd_batch, "listen": cmd_listen, "serve": cmd_serve}
+                "batch": cmd_batch, "listen": cmd_listen, "serve": cmd_serve, "verify": cmd_verify, "keys": cmd_keys}
     try:
         return commands[args.command](args)
     except Voice2ImgError as exc:

@@ -3,8 +3,10 @@
 The PNG carries an AUTOMATIC1111-style ``parameters`` text chunk, which A1111, ComfyUI,
 InvokeAI, civitai and most image browsers read, plus a ``voice2img`` chunk with this tool's
 own fields (transcript, source audio, ASR backend and model, stage timings). The same facts go
-into ``<name>.json`` beside the image. Files are written to a temporary name and renamed, so a
-crash never leaves half an image, and an existing output is never overwritten.
+into ``<name>.json`` beside the image. With a :class:`voice2img.provenance.Marker`, the image also
+gets its AI-generated marks (watermark, XMP, a signed C2PA manifest) before it is written. Files
+are written to a temporary name and renamed, so a crash never leaves half an image (or one
+without its marks), and an existing output is never overwritten.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import os
 from pathlib import Path
 
 from .files import write_atomic
+from .provenance.xmp import KEY as XMP_KEY
 
 PARAMETERS_KEY = "parameters"
 FIELDS_KEY = "voice2img"
@@ -64,12 +67,14 @@ def unique_stem(out_dir: Path, stem: str, taken: set[str] | None = None) -> str:
 
 
 def save(image, out_dir: str | os.PathLike, stem: str, parameters: str, fields: dict,
-         taken: set[str] | None = None, overwrite: bool = False) -> tuple[Path, Path]:
+         taken: set[str] | None = None, overwrite: bool = False, marker=None, made: dict | None = None) -> tuple[Path, Path]:
     """Write ``<stem>.png`` (with both metadata chunks) and ``<stem>.json``; return their paths.
 
     By default an existing output is never replaced (the stem gets ``-1``, ``-2``…). The batch
     runner, which owns its output folder and names outputs deterministically, passes
     ``overwrite=True`` so that redoing an interrupted item replaces its own partial work.
+    ``marker`` adds the provenance marks; ``made`` tells it the ``model``, ``prompt``,
+    ``negative_prompt`` and ``transcript``. A mark that cannot be made raises, and nothing is written.
     """
     from PIL.PngImagePlugin import PngInfo
 
@@ -80,12 +85,19 @@ def save(image, out_dir: str | os.PathLike, stem: str, parameters: str, fields: 
     png_path, json_path = out / f"{stem}.png", out / f"{stem}.json"
     info = PngInfo()
     info.add_text(PARAMETERS_KEY, parameters)
+    if marker is not None:
+        fields = {**fields, "marks": marker.describe(image.size)}
+        image = marker.watermark(image)
+        info.add_itxt(XMP_KEY, marker.xmp(made["prompt"], made["model"]))
     info.add_itxt(FIELDS_KEY, json.dumps(fields, ensure_ascii=False))
     buffer = io.BytesIO()
     image.save(buffer, format="PNG", pnginfo=info)
+    png = buffer.getvalue()
+    if marker is not None:  # last: the signature covers every byte before it
+        png = marker.sign(png, title=png_path.name, **made)
     sidecar = {"image": png_path.name, PARAMETERS_KEY: parameters, **fields}
     # The JSON last: its presence says the PNG beside it is complete.
-    write_atomic(png_path, buffer.getvalue())
+    write_atomic(png_path, png)
     write_atomic(json_path, json.dumps(sidecar, indent=2, ensure_ascii=False) + "\n")
     return png_path, json_path
 

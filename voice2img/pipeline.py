@@ -17,6 +17,7 @@ from .audio import DECODE_TIMEOUT_S, MAX_RECORDING_SECONDS, Audio, load_audio
 from .draw import Drawing, DrawingOptions, Renderer
 from .errors import NoSpeechError
 from .hear import Hearer, HearingOptions, Transcript, load_hearer
+from .provenance import Marker, MarkOptions
 from .safety import BlockedError, Safety, SafetyOptions
 from .understand import HALLUCINATION, MAX_SEED, ImageRequest, Rewriter
 
@@ -35,6 +36,7 @@ class Result:
     png_paths: tuple[Path, ...] = ()
     json_paths: tuple[Path, ...] = ()
     timings: dict = field(default_factory=dict)  # seconds per stage
+    marks: dict = field(default_factory=dict)  # the provenance marks the kept PNGs carry
 
     @property
     def drawing(self) -> Drawing | None:
@@ -81,6 +83,8 @@ class Result:
             out["image"] = str(self.png_path)
             out["sidecar"] = str(self.json_path)
             out["images"] = [str(p) for p in self.png_paths]
+        if self.marks:
+            out["marks"] = self.marks
         out["timings"] = {k: round(v, 4) for k, v in self.timings.items()}
         return out
 
@@ -90,7 +94,9 @@ class Pipeline:
 
     def __init__(self, hearing: HearingOptions | None = None, drawing: DrawingOptions | None = None,
                  rewriter: Rewriter | None = None, channel: int | None = None, safety: SafetyOptions | None = None,
-                 max_audio_seconds: float | None = MAX_RECORDING_SECONDS, decode_timeout_s: float | None = DECODE_TIMEOUT_S):
+                 max_audio_seconds: float | None = MAX_RECORDING_SECONDS, decode_timeout_s: float | None = DECODE_TIMEOUT_S,
+                 marks: MarkOptions | None = None):
+        self.marker = Marker(marks)  # the AI-generated marks every kept image gets (voice2img.provenance)
         self.max_audio_seconds = max_audio_seconds
         self.decode_timeout_s = decode_timeout_s
         self.hearing = hearing or HearingOptions()
@@ -110,6 +116,7 @@ class Pipeline:
         other = Pipeline(self.hearing, replace(self.drawing, model=model, profile=None), self.rewriter, self.channel,
                          self.safety_options, self.max_audio_seconds, self.decode_timeout_s)
         other._hearing_slot = self._hearing_slot
+        other.marker = self.marker  # signing credentials load once
         return other
 
     @property
@@ -298,10 +305,15 @@ class Pipeline:
                 if d.safety is not None:
                     fields["safety"] = d.safety
                 name = stem if i == 0 or not overwrite else f"{stem}-{i}"
-                png, sidecar = keep.save(d.image, out_dir, name, parameters, fields, self._taken, overwrite=overwrite)
+                made = {"model": d.model, "prompt": d.prompt, "negative_prompt": d.negative_prompt,
+                        "transcript": result.transcript.text}
+                png, sidecar = keep.save(d.image, out_dir, name, parameters, fields, self._taken, overwrite=overwrite,
+                                         marker=self.marker, made=made)
                 pngs.append(png)
                 sidecars.append(sidecar)
-        return Result(result.source, result.transcript, result.request, result.drawings, tuple(pngs), tuple(sidecars), timings)
+        marks = self.marker.describe((result.drawings[0].width, result.drawings[0].height)) if pngs else {}
+        return Result(result.source, result.transcript, result.request, result.drawings, tuple(pngs), tuple(sidecars),
+                      timings, marks)
 
 
 class _timed:

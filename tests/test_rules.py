@@ -327,3 +327,35 @@ def test_the_spoken_variations_of_partiprompts_do_not_get_worse():
     assert rates["content lost"] == 0.0 and rates["setting invented"] == 0.0, report["examples"]
     assert rates["setting missed"] == 0.0 and rates["negative missed"] == 0.0, report["examples"]
     assert rates["repair kept the wrong half"] <= 0.0022 and rates["exact"] >= 0.9944, report["examples"]
+
+
+# How much a starting picture may change (image-to-image), said in words or as a number.
+@pytest.mark.parametrize("spoken,prompt,strength", [
+    ("make it a watercolor, just a little", "a watercolor", 0.3),
+    ("as a Monet painting, slightly", "as a Monet painting", 0.3),
+    ("make it a watercolor but keep the layout", "a watercolor", 0.3),
+    ("turn it into a night scene, completely", "turn it into a night scene", 0.85),
+    ("a totally different picture, a dragon over a castle", "a dragon over a castle", 0.85),
+    ("make the sky stormy, strength 0.4", "the sky stormy", 0.4),
+    ("make it pixel art, strength point three five", "pixel art", 0.35),
+    ("a neon city, with 70 percent strength", "a neon city", 0.7),
+    ("a neon city, strength seventy", "a neon city", 0.7),
+])
+def test_strength_said_as_a_setting(spoken, prompt, strength):
+    r = REWRITER.rewrite(spoken)
+    assert (r.prompt, r.settings.strength) == (prompt, strength)
+    assert any(x.reason == "setting: strength" for x in r.removed)
+
+
+@pytest.mark.parametrize("spoken", [
+    "a slightly open door", "a completely white room", "a bit of cheese on a plate", "a cat with the strength of ten men",
+    "a man of great strength, in the gym", "superhuman strength", "a little bit of rain on a window",
+])
+def test_strength_words_that_describe_the_picture_stay_in_it(spoken):
+    r = REWRITER.rewrite(spoken)
+    assert r.prompt == spoken and r.settings.strength is None
+
+
+def test_a_strength_out_of_range_is_a_note_not_a_setting():
+    r = REWRITER.rewrite("a fox, strength 7")
+    assert r.settings.strength is None and r.prompt == "a fox" and "strength" in r.notes[0]

@@ -107,6 +107,9 @@ def _drawing_args(parser: argparse.ArgumentParser) -> None:
                         "(much faster decoding, slightly softer detail; see docs/measured.md)")
     g.add_argument("--low-vram", action="store_true",
                    help="for small GPUs: attention slicing and model CPU offload (slower, much less GPU memory)")
+    g.add_argument("--strength", type=float, metavar="S",
+                   help="image-to-image: how much of the starting picture may change, above 0 to 1 (default: the "
+                        "profile's; 'just a little', 'completely' or 'strength 0.3' said in the request win)")
     g = parser.add_argument_group("content safety (the operator's settings; nothing said or typed changes them)")
     g.add_argument("--blocklist", metavar="FILE", help="refuse prompts with these words or phrases, one a line "
                    "(default: $VOICE2IMG_BLOCKLIST, else voice2img's own list)")
@@ -155,6 +158,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("run", help="turn spoken audio files into images (PNG + JSON sidecar each)")
     p.add_argument("files", nargs="+", metavar="FILE")
     p.add_argument("--out", default="outputs", metavar="DIR", help="output folder (default: %(default)s)")
+    p.add_argument("--init-image", metavar="PICTURE",
+                   help="start from this picture (image-to-image): what is said says what it should become")
     _hearing_args(p)
     _understanding_args(p)
     _drawing_args(p)
@@ -253,7 +258,7 @@ def _pipeline(args):
         drawing = DrawingOptions(model=args.image_model, profile=args.profile, device=args.device,
                                  steps=args.steps, guidance=args.guidance, width=args.width,
                                  height=args.height, seed=args.seed, negative=args.negative, vae=args.vae,
-                                 low_vram=args.low_vram)
+                                 low_vram=args.low_vram, strength=args.strength)
     rewriter = _rewriter(args) if hasattr(args, "styles") else None
     safety = None
     if hasattr(args, "nsfw_policy"):
@@ -385,6 +390,12 @@ def cmd_run(args) -> int:
     pipeline = _pipeline(args)
     pipeline.renderer.settings_for(ImageRequest("check"))  # bad flags fail once, before any work
     pipeline.marker.prepare()  # and so does a signing certificate that cannot be used
+    init = None
+    if args.init_image:
+        from .pictures import load_picture
+
+        init = load_picture(args.init_image)  # a picture that cannot be used stops the run before any work
+        pipeline.renderer.settings_for(ImageRequest("check"), init)
     console = _Console(args, len(args.files))
     image_model_error = None  # once the image model cannot load, keep hearing the rest, then say so
 
@@ -393,7 +404,7 @@ def cmd_run(args) -> int:
         heard = pipeline.hear_and_understand(name)
         if image_model_error is None:
             try:
-                result = pipeline.run(name, args.out, heard=heard)
+                result = pipeline.run(name, args.out, heard=heard, init=init)
                 console.emit(result.summary(), _describe(result))
                 return True
             except ModelUnavailableError as exc:  # hearing worked, so this is the image model
@@ -415,6 +426,9 @@ def _describe(result) -> str:
     if result.request.settings.as_dict():
         lines.append("  settings: " + ", ".join(f"{k} {v}" for k, v in result.request.settings.as_dict().items()))
     lines.extend(f"  note:    {note}" for note in result.request.notes)
+    if result.drawing is not None and result.drawing.init is not None:
+        d = result.drawing
+        lines.append(f"  from:    {d.init.name} ({d.init.width}x{d.init.height}), strength {d.strength:g}")
     for d, png in zip(result.drawings, result.png_paths or [None] * len(result.drawings)):
         lines.append(f"  image:   {png or '(not saved)'} (seed {d.seed}, {d.steps} step{'s' * (d.steps != 1)}, "
                      f"{d.width}x{d.height}, {d.device})")

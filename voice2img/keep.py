@@ -24,15 +24,20 @@ FIELDS_KEY = "voice2img"
 
 
 def a1111_parameters(prompt: str, negative_prompt: str, *, steps: int, sampler: str, guidance: float,
-                     seed: int, width: int, height: int, model: str, version: str) -> str:
-    """The ``parameters`` text exactly as AUTOMATIC1111 writes it."""
+                     seed: int, width: int, height: int, model: str, version: str,
+                     strength: float | None = None) -> str:
+    """The ``parameters`` text exactly as AUTOMATIC1111 writes it (``Denoising strength`` for
+    image-to-image)."""
     lines = [prompt]
     if negative_prompt:
         lines.append(f"Negative prompt: {negative_prompt}")
     settings = {
         "Steps": steps, "Sampler": sampler, "CFG scale": _number(guidance), "Seed": seed,
-        "Size": f"{width}x{height}", "Model": _a1111_value(model), "Version": f"voice2img {version}",
+        "Size": f"{width}x{height}", "Model": _a1111_value(model),
     }
+    if strength is not None:
+        settings["Denoising strength"] = _number(strength)
+    settings["Version"] = f"voice2img {version}"
     lines.append(", ".join(f"{k}: {v}" for k, v in settings.items()))
     return "\n".join(lines)
 

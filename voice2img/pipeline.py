@@ -78,6 +78,9 @@ class Result:
             }
             if d.safety is not None:
                 out["safety"] = d.safety
+            if d.init is not None:  # image-to-image
+                out["image_settings"]["strength"] = d.strength
+                out["init_image"] = d.init.record()
             out["seeds"] = [x.seed for x in self.drawings]
         if self.png_paths:
             out["image"] = str(self.png_path)
@@ -164,22 +167,38 @@ class Pipeline:
         return self.rewriter.rewrite(text, previous)
 
     def draw(self, request: ImageRequest, progress: Callable[[int, int], None] | None = None,
-             timings: dict | None = None) -> tuple[Drawing, ...]:
+             timings: dict | None = None, init=None) -> tuple[Drawing, ...]:
         """Draw every image the request asks for; image i uses seed + i, as AUTOMATIC1111 does.
+        ``init`` (a voice2img.pictures.Picture) is the starting picture for image-to-image.
 
         The operator's safety settings apply: a blocklisted prompt raises BlockedError before any
-        drawing; each image is scored, and a flagged one is blurred or dropped (BlockedError when
-        none is left).
+        drawing; a starting picture is scored before it is used (refused under the block policy,
+        blurred under the blur policy); each image is scored, and a flagged one is blurred or
+        dropped (BlockedError when none is left).
         """
         timings = timings if timings is not None else {}
         self.safety.check_prompt(request.prompt)
         renderer = self.renderer
-        chosen = renderer.settings_for(request)  # bad settings fail before minutes of model loading
+        chosen = renderer.settings_for(request, init)  # bad settings fail before minutes of model loading
+        if init is not None:
+            init = self._judge_start(init, timings)
         if renderer.pipe is None:
             with _timed(timings, "load_image_model"):
                 renderer.load()
-        drawings = self._draw_each(request, chosen, progress, timings)
+        drawings = self._draw_each(request, chosen, progress, timings, init)
         return self._judge(drawings, timings)
+
+    def _judge_start(self, init, timings: dict):
+        """The starting picture as the operator's image check lets it be used."""
+        check = self.safety.images
+        if check is None:
+            return init
+        with _timed(timings, "safety"):
+            image, verdict = check.judge(init.image)
+        if image is None:
+            raise BlockedError(f"{init.name}: starting picture refused: the NSFW check scored it {verdict.score:.2f} "
+                               f"(this server's limit is {check.threshold:.2f})")
+        return replace(init, image=image, safety=verdict.as_dict())
 
     def _judge(self, drawings: tuple[Drawing, ...], timings: dict) -> tuple[Drawing, ...]:
         check = self.safety.images
@@ -198,7 +217,7 @@ class Pipeline:
                                f"{check.threshold:.2f})")
         return tuple(kept)
 
-    def _draw_each(self, request, chosen, progress, timings) -> tuple[Drawing, ...]:
+    def _draw_each(self, request, chosen, progress, timings, init=None) -> tuple[Drawing, ...]:
         renderer = self.renderer
         count = request.settings.num_images or 1
         drawings = []
@@ -209,7 +228,7 @@ class Pipeline:
                 if progress is not None:
                     def step(done, total, i=i):
                         progress(i * total + done, count * total)
-                drawings.append(renderer.render(replace(request, settings=settings), progress=step))
+                drawings.append(renderer.render(replace(request, settings=settings), progress=step, init=init))
         return tuple(drawings)
 
     # -- the whole way through --------------------------------------------------------------
@@ -264,15 +283,20 @@ class Pipeline:
         return out
 
     def run(self, source: str | os.PathLike | Audio, out_dir: str | os.PathLike | None = None,
-            progress: Callable[[int, int], None] | None = None, heard: Result | None = None) -> Result:
+            progress: Callable[[int, int], None] | None = None, heard: Result | None = None, init=None) -> Result:
         """Audio in, image out (and kept in ``out_dir`` when given).
 
         ``heard`` is a result of :meth:`hear_and_understand` to draw from, so that shells can
-        show what was heard before the drawing starts.
+        show what was heard before the drawing starts. ``init`` is a starting picture (a
+        voice2img.pictures.Picture, or a path to one): the request then changes that picture.
         """
+        if init is not None and not hasattr(init, "image"):
+            from .pictures import load_picture
+
+            init = load_picture(init)
         result = heard or self.hear_and_understand(source)
         timings = dict(result.timings)
-        drawings = self.draw(result.request, progress=progress, timings=timings)
+        drawings = self.draw(result.request, progress=progress, timings=timings, init=init)
         result = Result(result.source, result.transcript, result.request, drawings, timings=timings)
         if out_dir is not None:
             result = self.keep(result, out_dir)
@@ -296,7 +320,7 @@ class Pipeline:
                 parameters = keep.a1111_parameters(
                     d.prompt, d.negative_prompt, steps=d.steps, sampler=d.sampler, guidance=d.guidance,
                     seed=d.seed, width=d.width, height=d.height, model=_short_model_name(d.model),
-                    version=__version__,
+                    version=__version__, strength=d.strength,
                 )
                 fields = {k: v for k, v in summary.items() if k not in ("file", "text", "seeds")}
                 fields = {"version": __version__, "source_audio": result.source, "transcript": result.transcript.text,
@@ -306,7 +330,7 @@ class Pipeline:
                     fields["safety"] = d.safety
                 name = stem if i == 0 or not overwrite else f"{stem}-{i}"
                 made = {"model": d.model, "prompt": d.prompt, "negative_prompt": d.negative_prompt,
-                        "transcript": result.transcript.text}
+                        "transcript": result.transcript.text, "ingredient": d.init}
                 png, sidecar = keep.save(d.image, out_dir, name, parameters, fields, self._taken, overwrite=overwrite,
                                          marker=self.marker, made=made)
                 pngs.append(png)

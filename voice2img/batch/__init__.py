@@ -13,6 +13,8 @@
   after its files are in place. A run killed at any moment loses at most the item in flight; the
   same command resumes, skipping inputs whose content (SHA-256) is unchanged and already done.
 - Seeds not given are derived from the audio's content, so a redone item draws the same pixels.
+- A picture beside a recording with the same stem (``visit.wav`` + ``visit.jpg``) is its starting
+  picture (image-to-image); the manifest records it, and a changed picture redoes the item.
 """
 
 from __future__ import annotations
@@ -35,7 +37,8 @@ class Item:
     path: Path
     key: str  # path relative to the inputs' common folder, POSIX style
     stem: str  # output path below DIR without extension
-    sha256: str = ""
+    sha256: str = ""  # of the recording (and of its starting picture, when it has one)
+    picture: Path | None = None  # the starting picture beside it, same stem
 
 
 @dataclass
@@ -79,7 +82,17 @@ def plan(paths: list[Path]) -> list[Item]:
     keys = [p.relative_to(root).as_posix() for p in resolved]
     stems = [k.rsplit(".", 1)[0] if "." in Path(k).name else k for k in keys]
     clashes = {s for s in stems if stems.count(s) > 1}
-    return [Item(path, key, key if stem in clashes else stem) for path, key, stem in zip(paths, keys, stems)]
+    return [Item(path, key, key if stem in clashes else stem, picture=starting_picture(path))
+            for path, key, stem in zip(paths, keys, stems)]
+
+
+def starting_picture(recording: Path) -> Path | None:
+    """The picture beside ``recording`` with the same stem (``visit.wav`` → ``visit.jpg``), if any."""
+    from ..pictures import SUFFIXES
+
+    beside = {p.suffix.lower(): p for p in recording.parent.glob(glob.escape(recording.stem) + ".*")
+              if p.is_file() and p.stem == recording.stem}
+    return next((beside[s] for s in SUFFIXES if s in beside), None)
 
 
 def content_hash(path: Path) -> str:
@@ -108,7 +121,10 @@ def pending(items: list[Item], manifest, retry_failed: bool, out_dir: Path, summ
     todo = []
     for item in items:
         try:
-            item = replace(item, sha256=content_hash(item.path))
+            digest = content_hash(item.path)
+            if item.picture is not None:  # a changed picture is a changed item
+                digest = hashlib.sha256(f"{digest} {content_hash(item.picture)}".encode()).hexdigest()
+            item = replace(item, sha256=digest)
         except OSError:
             todo.append(item)  # unreadable: the hearing stage records why
             continue

@@ -14,6 +14,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from ..errors import ModelUnavailableError, NoSpeechError, Voice2ImgError
+from ..pictures import load_picture
 from . import Item, Summary, with_seed
 from .manifest import DONE, FAILED, NO_SPEECH
 
@@ -46,7 +47,11 @@ def finish_one(pipeline, item: Item, heard, error, out: Path, manifest, summary:
         return
     request = with_seed(heard.request, item, pipeline.drawing.seed)
     try:
-        result = draw(heard, request) if draw else pipeline.run(item.path, heard=replace(heard, request=request))
+        if draw:
+            result = draw(heard, request)
+        else:
+            init = load_picture(item.picture) if item.picture else None
+            result = pipeline.run(item.path, heard=replace(heard, request=request), init=init)
         result = pipeline.keep(result, out, stem=item.stem, overwrite=True)
     except ModelUnavailableError:
         raise
@@ -59,7 +64,8 @@ def finish_one(pipeline, item: Item, heard, error, out: Path, manifest, summary:
                     seeds=[d.seed for d in result.drawings],
                     outputs=[p.relative_to(out).as_posix() for p in result.png_paths + result.json_paths],
                     timings={k: round(v, 4) for k, v in result.timings.items()},
-                    safety=[d.safety for d in result.drawings if d.safety is not None])
+                    safety=[d.safety for d in result.drawings if d.safety is not None],
+                    init_image=result.drawing.init.record() if result.drawing.init is not None else None)
     summary.done += 1
 
 

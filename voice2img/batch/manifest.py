@@ -20,8 +20,8 @@ from ..files import write_atomic
 
 FILENAME = "voice2img-manifest.sqlite"
 COLUMNS = ["input", "sha256", "status", "reason", "transcript", "prompt", "negative_prompt", "settings", "seeds",
-           "outputs", "timings", "safety", "attempts", "updated"]
-JSON_COLUMNS = {"settings", "seeds", "outputs", "timings", "safety"}
+           "outputs", "timings", "safety", "init_image", "attempts", "updated"]
+JSON_COLUMNS = {"settings", "seeds", "outputs", "timings", "safety", "init_image"}
 
 DONE, NO_SPEECH, FAILED = "done", "no speech", "failed"
 
@@ -36,10 +36,11 @@ class Manifest:
         self.db.execute(
             "CREATE TABLE IF NOT EXISTS items (input TEXT PRIMARY KEY, sha256 TEXT, status TEXT, reason TEXT, "
             "transcript TEXT, prompt TEXT, negative_prompt TEXT, settings TEXT, seeds TEXT, outputs TEXT, "
-            "timings TEXT, safety TEXT, attempts INTEGER DEFAULT 0, updated REAL)")
+            "timings TEXT, safety TEXT, init_image TEXT, attempts INTEGER DEFAULT 0, updated REAL)")
         columns = {row[1] for row in self.db.execute("PRAGMA table_info(items)")}
-        if "safety" not in columns:  # a manifest from before the image check
-            self.db.execute("ALTER TABLE items ADD COLUMN safety TEXT")
+        for column in ("safety", "init_image"):  # a manifest from before the image check / starting pictures
+            if column not in columns:
+                self.db.execute(f"ALTER TABLE items ADD COLUMN {column} TEXT")
         self.db.commit()
 
     def get(self, key: str) -> dict | None:
@@ -48,11 +49,12 @@ class Manifest:
 
     def record(self, key: str, sha256: str, status: str, *, reason: str = "", transcript: str = "", prompt: str = "",
                negative_prompt: str = "", settings: dict | None = None, seeds: list | None = None,
-               outputs: list | None = None, timings: dict | None = None, safety: list | None = None) -> None:
+               outputs: list | None = None, timings: dict | None = None, safety: list | None = None,
+               init_image: dict | None = None) -> None:
         previous = self.get(key)
         attempts = (previous["attempts"] if previous else 0) + 1
         values = (key, sha256, status, reason, transcript, prompt, negative_prompt, json.dumps(settings or {}),
-                  json.dumps(seeds or []), json.dumps(outputs or []), json.dumps(timings or {}), json.dumps(safety or []), attempts, time.time())
+                  json.dumps(seeds or []), json.dumps(outputs or []), json.dumps(timings or {}), json.dumps(safety or []), json.dumps(init_image), attempts, time.time())
         with self.db:  # one transaction: the row appears whole or not at all
             self.db.execute(f"INSERT OR REPLACE INTO items ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})",
                             values)

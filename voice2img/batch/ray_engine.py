@@ -15,6 +15,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from ..errors import ModelUnavailableError, Voice2ImgError
+from ..pictures import load_picture
 from . import Item, Summary, with_seed
 from .local import HEAR_BATCH, finish_one
 
@@ -53,7 +54,8 @@ class _Draw:
                 heard = replace(heard, request=request)
                 try:
                     timings = dict(heard.timings)
-                    drawings = self.pipeline.draw(request, timings=timings)
+                    init = load_picture(item.picture) if item.picture else None
+                    drawings = self.pipeline.draw(request, timings=timings, init=init)
                     heard = replace(heard, timings=timings)
                 except Voice2ImgError as exc:  # ModelUnavailableError included: the driver stops on it
                     error = exc

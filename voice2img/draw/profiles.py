@@ -31,12 +31,13 @@ class ModelProfile:
     extra: dict = field(default_factory=dict)  # extra keyword arguments for the pipeline call
     description: str = ""
     tiny_vae: str | None = "madebyollin/taesd"  # the TAESD-compatible AutoencoderTiny for --vae tiny (None: none exists)
+    strength: float = 0.6  # image-to-image: how much of a starting picture may change (0: none, 1: all)
 
 
 PROFILES: dict[str, ModelProfile] = {p.name: p for p in [
-    ModelProfile("sd-turbo", 1, 0.0, 512, 512, description="SD-Turbo: one step, no guidance"),
+    ModelProfile("sd-turbo", 1, 0.0, 512, 512, description="SD-Turbo: one step, no guidance", strength=0.5),
     ModelProfile("sdxl-turbo", 1, 0.0, 512, 512, single_file_class="StableDiffusionXLPipeline",
-                 description="SDXL-Turbo: one step, no guidance", tiny_vae="madebyollin/taesdxl"),
+                 description="SDXL-Turbo: one step, no guidance", tiny_vae="madebyollin/taesdxl", strength=0.5),
     ModelProfile("sd15", 25, 7.5, 512, 512, description="Stable Diffusion 1.x and 2.x"),
     ModelProfile("sdxl", 30, 5.0, 1024, 1024, single_file_class="StableDiffusionXLPipeline",
                  description="Stable Diffusion XL", tiny_vae="madebyollin/taesdxl"),

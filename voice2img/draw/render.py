@@ -7,6 +7,7 @@ folder through ``from_pretrained``, a single ``.safetensors``/``.ckpt`` file thr
 
 from __future__ import annotations
 
+import math
 import os
 import secrets
 import threading
@@ -37,6 +38,7 @@ class DrawingOptions:
     negative: str | None = None  # a negative prompt added to every request
     vae: str | None = None  # None: the model's own; "tiny": the family's TAESD; or a hub id / folder of an AutoencoderTiny
     low_vram: bool = False  # small GPUs: attention slicing and model CPU offload (slower, far less memory)
+    strength: float | None = None  # image-to-image: how much of a starting picture may change (default: the profile's)
 
 
 @dataclass(frozen=True, eq=False)
@@ -58,6 +60,8 @@ class Drawing:
     dtype: str
     seconds: float
     safety: dict | None = None  # the image check's verdict (voice2img.safety), when it ran
+    strength: float | None = None  # image-to-image only: how much of the starting picture could change
+    init: object = None  # image-to-image only: the starting picture (voice2img.pictures.Picture)
 
 
 class Renderer:
@@ -138,8 +142,14 @@ class Renderer:
         sibling.set_progress_bar_config(disable=True)
         return sibling
 
-    def settings_for(self, request: ImageRequest) -> dict:
-        """Profile defaults, then the operator's options, then what the speaker asked for."""
+    def settings_for(self, request: ImageRequest, init=None) -> dict:
+        """Profile defaults, then the operator's options, then what the speaker asked for.
+
+        With a starting picture ``init`` the size follows the picture's aspect within the same
+        pixel budget (unless a width, height or aspect was given), and ``strength`` is chosen; the
+        steps are raised where needed so that at least one step runs (image-to-image runs
+        ``steps × strength`` of them).
+        """
         o, p, s = self.options, self.profile, request.settings
         chosen = {
             "steps": _first(s.steps, o.steps, p.steps),
@@ -150,6 +160,9 @@ class Renderer:
         }
         if s.aspect and s.width is None and s.height is None:
             chosen["width"], chosen["height"] = size_for_aspect(s.aspect, chosen["width"] * chosen["height"], p.size_multiple)
+        elif init is not None and None in (s.width, s.height) and None in (o.width, o.height):
+            chosen["width"], chosen["height"] = size_for_aspect(f"{init.image.width}:{init.image.height}",
+                                                                chosen["width"] * chosen["height"], p.size_multiple)
         if chosen["steps"] < 1:
             raise Voice2ImgError(f"steps must be at least 1 (got {chosen['steps']})")
         if chosen["guidance"] < 0:
@@ -165,15 +178,21 @@ class Renderer:
             chosen["seed"] = secrets.randbelow(MAX_SEED + 1)
         elif not 0 <= chosen["seed"] <= MAX_SEED:
             raise Voice2ImgError(f"seed must be between 0 and {MAX_SEED} (got {chosen['seed']})")
+        if init is not None:
+            chosen["strength"] = _first(s.strength, o.strength, p.strength)
+            if not 0 < chosen["strength"] <= 1:
+                raise Voice2ImgError(f"strength must be above 0 and at most 1 (got {chosen['strength']:g})")
+            chosen["steps"] = max(chosen["steps"], math.ceil(1 / chosen["strength"] - 1e-9))
         return chosen
 
-    def render(self, request: ImageRequest, progress: Callable[[int, int], None] | None = None) -> Drawing:
-        """Draw ``request``. The same prompt, seed, model and device give the same pixels."""
+    def render(self, request: ImageRequest, progress: Callable[[int, int], None] | None = None, init=None) -> Drawing:
+        """Draw ``request``, from the starting picture ``init`` (a voice2img.pictures.Picture) when
+        given. The same prompt, seed, model, device (and picture) give the same pixels."""
         import torch
 
         if request.empty:
             raise Voice2ImgError("nothing to draw: the prompt is empty")
-        chosen = self.settings_for(request)
+        chosen = self.settings_for(request, init)
         self.load()
         negative = ", ".join(n for n in (request.negative_prompt, self.options.negative or "") if n)
         # A CPU generator makes the starting noise identical on every device for a given seed.
@@ -182,10 +201,15 @@ class Renderer:
             prompt=request.prompt, num_inference_steps=chosen["steps"], guidance_scale=chosen["guidance"],
             width=chosen["width"], height=chosen["height"], generator=generator, **self.profile.extra,
         )
+        if init is not None:
+            from ..pictures import fit
+
+            del kwargs["width"], kwargs["height"]  # image-to-image draws at the picture's size
+            kwargs.update(image=fit(init, chosen["width"], chosen["height"]), strength=chosen["strength"])
         if negative and chosen["guidance"] > 1:  # without guidance a negative prompt has no effect
             kwargs["negative_prompt"] = negative
         if progress is not None:
-            total = chosen["steps"]
+            total = max(1, int(chosen["steps"] * chosen.get("strength", 1)))  # the steps that really run
 
             def on_step_end(pipe, step, timestep, callback_kwargs):
                 progress(step + 1, total)
@@ -194,14 +218,14 @@ class Renderer:
             kwargs["callback_on_step_end"] = on_step_end
         started = time.perf_counter()
         with self._pipeline() as pipe, torch.inference_mode():
-            image = pipe(**kwargs).images[0]
+            image = (_image_to_image(pipe) if init is not None else pipe)(**kwargs).images[0]
             scheduler = type(pipe.scheduler).__name__
         return Drawing(
             image=image, prompt=request.prompt, negative_prompt=negative, seed=chosen["seed"],
             steps=chosen["steps"], guidance=chosen["guidance"], width=chosen["width"], height=chosen["height"],
             sampler=SAMPLER_NAMES.get(scheduler, scheduler),
             model=self.options.model, profile=self.profile.name, device=self.device, dtype=self.dtype,
-            seconds=time.perf_counter() - started,
+            seconds=time.perf_counter() - started, strength=chosen.get("strength"), init=init,
         )
 
 
@@ -222,6 +246,19 @@ def size_for_aspect(aspect: str, area: int, multiple: int = 8) -> tuple[int, int
     width = max(step, round((area * ratio) ** 0.5 / step) * step)
     height = max(step, round((area / ratio) ** 0.5 / step) * step)
     return int(width), int(height)
+
+
+def _image_to_image(pipe):
+    """The image-to-image pipeline of ``pipe``'s family, made of the same components (no second
+    copy of any weights); every component is handed over, as in Renderer._sibling."""
+    from diffusers import AutoPipelineForImage2Image
+
+    try:
+        other = AutoPipelineForImage2Image.from_pipe(pipe, **pipe.components)
+    except ValueError as exc:  # a family diffusers has no image-to-image pipeline for
+        raise Voice2ImgError(f"{type(pipe).__name__} models cannot start from a picture ({exc})") from None
+    other.set_progress_bar_config(disable=True)
+    return other
 
 
 def _first(*values):

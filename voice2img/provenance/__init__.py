@@ -87,14 +87,15 @@ class Marker:
         return packet(prompt, software=f"voice2img {__version__}", model=model)
 
     def sign(self, png: bytes, *, title: str, model: str, prompt: str, negative_prompt: str,
-             transcript: str | None) -> bytes:
-        """The PNG with a signed C2PA manifest, checked by reading it back; unchanged when C2PA is off."""
+             transcript: str | None, ingredient=None) -> bytes:
+        """The PNG with a signed C2PA manifest, checked by reading it back; unchanged when C2PA is off.
+        ``ingredient`` is the starting picture of an image-to-image drawing (voice2img.pictures.Picture)."""
         if not self.options.c2pa:
             return png
         from .content_credentials import sign
 
         return sign(png, self.credentials, title=title, model=model, prompt=prompt, negative_prompt=negative_prompt,
-                    transcript=transcript if self.options.include_transcript else None)
+                    transcript=transcript if self.options.include_transcript else None, ingredient=ingredient)
 
     def describe(self, size: tuple[int, int]) -> dict:
         """What the marks of an image of ``size`` are, for its metadata (written before signing)."""

@@ -14,6 +14,7 @@ that only looks signed.
 from __future__ import annotations
 
 import io
+import os
 from dataclasses import dataclass, field
 
 from .. import __version__
@@ -44,8 +45,12 @@ def manifest(*, title: str, model: str, prompt: str, negative_prompt: str, trans
     }
 
 
-def sign(png: bytes, credentials, **facts) -> bytes:
-    """``png`` with a signed manifest embedded; raises Voice2ImgError when it cannot be signed."""
+def sign(png: bytes, credentials, ingredient=None, **facts) -> bytes:
+    """``png`` with a signed manifest embedded; raises Voice2ImgError when it cannot be signed.
+
+    ``ingredient``, a starting picture, goes in as an ``inputTo`` ingredient — C2PA's relation
+    for what a generative model was given — which c2pa identifies by its hash.
+    """
     import c2pa
 
     try:
@@ -53,6 +58,13 @@ def sign(png: bytes, credentials, **facts) -> bytes:
                                                            credentials.key.encode(), None))
         context = c2pa.Context.from_dict(_CONTEXT_SETTINGS)
         with signer, context, c2pa.Builder(manifest(**facts), context=context) as builder:
+            if ingredient is not None:
+                from PIL import Image
+
+                with Image.open(io.BytesIO(ingredient.data)) as picture:
+                    mime = Image.MIME.get(picture.format or "", "application/octet-stream")
+                builder.add_ingredient({"title": os.path.basename(ingredient.name), "relationship": "inputTo",
+                                        "format": mime}, mime, io.BytesIO(ingredient.data))
             out = io.BytesIO()
             builder.sign(signer, "image/png", io.BytesIO(png), out)
     except c2pa.C2paError as exc:
@@ -81,11 +93,12 @@ class ContentCredentials:
     digital_source_type: str = ""
     failures: tuple[str, ...] = ()
     request: dict = field(default_factory=dict)
+    ingredients: tuple[str, ...] = ()  # the titles of the pictures it was made from
 
     def as_dict(self) -> dict:
         return {"state": self.state, "generator": self.generator, "signer": self.signer, "actions": list(self.actions),
                 "digital_source_type": self.digital_source_type, "failures": list(self.failures),
-                "request": self.request}
+                "request": self.request, "ingredients": list(self.ingredients)}
 
 
 def read(data: bytes, mime: str, trust: tuple[str, ...] = ()) -> ContentCredentials:
@@ -122,6 +135,7 @@ def read(data: bytes, mime: str, trust: tuple[str, ...] = ()) -> ContentCredenti
         elif assertion.get("label") == REQUEST_ASSERTION:
             request = assertion.get("data", {})
     signer = (active.get("signature_info") or {}).get("common_name", "")
-    return ContentCredentials(verdict, generator, signer, tuple(actions), source, failures, request)
+    ingredients = tuple(i.get("title", "") for i in active.get("ingredients", []))
+    return ContentCredentials(verdict, generator, signer, tuple(actions), source, failures, request, ingredients)
 
 

@@ -26,6 +26,7 @@ class RequestSettings:
     num_images: int | None = None
     aspect: str | None = None  # "W:H", e.g. "16:9"; sizes follow the model's own pixel budget
     style: str | None = None  # the style preset's name
+    strength: float | None = None  # image-to-image: how much of the starting picture may change (0-1)
 
     def as_dict(self) -> dict:
         return {k: v for k, v in self.__dict__.items() if v is not None}

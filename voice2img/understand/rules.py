@@ -146,6 +146,49 @@ ASPECT_PATTERNS = [
     re.compile(r"(?:^|,\s*|\s+)(?:(?:in|at|as|make it|and)\s+)?" + _RATIO.replace("?P<w>", "?P<rw>").replace("?P<h>", "?P<rh>")
                + _END, I),
 ]
+# How much a starting picture may change (image-to-image), said as a setting: "strength 0.3",
+# "strength point three", "30 percent strength"; or as a clause of its own — "just a little",
+# "slightly", "keep the layout" (low), "completely", "a totally different picture" (high). Words
+# that describe the picture stay content: "a slightly open door", "a completely white room".
+LOW_STRENGTH, HIGH_STRENGTH = 0.3, 0.85
+_UNIT_WORD = r"(?:zero|one|two|three|four|five|six|seven|eight|nine)"
+_STRENGTH_VALUE = (r"(?P<v>\d*\.\d+|\d+\s*(?:%|percent)|\d+|(?:(?:zero|oh)\s+)?point\s+" + _UNIT_WORD + r"(?:\s+" + _UNIT_WORD
+                   + r")?|" + NUMBER + r"\s+percent|" + NUMBER + r")")
+STRENGTH_PATTERNS = [
+    (re.compile(r"(?:,\s*|\s+|^)(?:with\s+|at\s+|and\s+|use\s+)?(?:an?\s+|the\s+)?(?:denoising\s+|denoise\s+|change\s+)?strength"
+                r"(?:\s+(?:of|to|is|=|at|set to))?\s+" + _STRENGTH_VALUE + _END, I), None),
+    (re.compile(r"(?:,\s*|\s+|^)(?:at\s+|with\s+)?(?:an?\s+)?" + _STRENGTH_VALUE + r"\s+strength" + _END, I), None),
+    (re.compile(r"(?:^|,)\s*(?:but\s+|and\s+)?(?:(?:change|alter|edit)\s+(?:it|this|that)\s+)?(?:only\s+|just\s+)?"
+                r"(?:a\s+little(?:\s+bit)?|a\s+tiny\s+bit|a\s+bit|slightly|subtly|a\s+touch)" + _END, I), LOW_STRENGTH),
+    (re.compile(r"(?:,\s*|\s+|^)(?:and\s+|but\s+)?(?:please\s+)?keep(?:ing)?\s+(?:the\s+)?(?:same\s+)?"
+                r"(?:layout|composition|shapes|structure|outlines)(?:\s+(?:the same|as it is|intact))?" + _END, I), LOW_STRENGTH),
+    (re.compile(r"(?:^|,)\s*(?:but\s+|and\s+)?(?:(?:change|redo|alter)\s+(?:it|this|that|everything)\s+)?"
+                r"(?:completely|totally|entirely|all of it)" + _END, I), HIGH_STRENGTH),
+    (re.compile(r"(?:^|,)\s*(?:but\s+|and\s+)?(?:make\s+it\s+|as\s+|into\s+)?an?\s+(?:totally|completely|entirely)\s+"
+                r"(?:different|new)\s+(?:picture|image|one|photo|scene)" + _END, I), HIGH_STRENGTH),
+    (re.compile(r"(?:^|,)\s*(?:but\s+|and\s+)?change\s+everything" + _END, I), HIGH_STRENGTH),
+]
+
+
+def parse_strength(said: str) -> float | None:
+    """0.3 from "0.3", ".3", "point three", "zero point three", "30 percent"; None if not a strength."""
+    said = said.strip().lower()
+    percent = re.fullmatch(r"(.+?)\s*(?:%|percent)", said)
+    if percent:
+        value = parse_number(percent.group(1))
+        return value / 100 if value is not None else None
+    if re.fullmatch(r"\d*\.\d+", said):
+        return float(said)
+    point = re.fullmatch(r"(?:(?:zero|oh)\s+)?point\s+(.+)", said)
+    if point:
+        digits = [parse_number(w) for w in point.group(1).split()]
+        return float("0." + "".join(str(d) for d in digits)) if all(d is not None and d < 10 for d in digits) else None
+    value = parse_number(said)  # a whole number: 0 or 1 as it is, 10 to 100 as a percentage
+    if value is None or 1 < value < 10 or value > 100:
+        return None
+    return value / 100 if value > 1 else float(value)
+
+
 _NEG_TRIGGER = (r"(?:(?:but\s+|and\s+)?(?:please\s+)?(?:don't|do not|dont|doesn't|does not|shouldn't|should not|i don't want|we don't want|no need for)"
                 r"(?:\s+(?:include|add|show|put|draw|want|have|make|use|contain|feature|need|give it|put in))?(?:\s+(?:any|a|an|the|some))?"
                 r"|(?:make sure\s+|be sure\s+)?(?:that\s+)?there(?:'s|\s+is|\s+are|\s+should be|\s+will be)\s+(?:no|not any)"
@@ -346,8 +389,19 @@ class RulesRewriter:
             work.removed.append(Removal(match.group(0).strip(" ,"), f"style preset: {work.style.name}"))
             return " "
 
+        def strength(match: re.Match, fixed: float | None) -> str:
+            value = fixed if fixed is not None else parse_strength(match.group("v"))
+            if value is None or not 0 < value <= 1:
+                work.notes.append(f"ignored strength {match.group(0).strip(' ,')!r}: a strength is above 0 and at most 1")
+                return " "
+            work.settings["strength"] = value
+            work.removed.append(Removal(match.group(0).strip(" ,"), "setting: strength"))
+            return " "
+
         text = SEED.sub(seed, text)
         text = COUNT.sub(count, text)
+        for pattern, fixed in STRENGTH_PATTERNS:
+            text = pattern.sub(lambda m, fixed=fixed: strength(m, fixed), text)
         for pattern in ASPECT_PATTERNS:
             text = pattern.sub(aspect, text)
         for pattern in self._style_patterns:

@@ -23,6 +23,7 @@ pytestmark = pytest.mark.slow
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 AXE = ROOT / "tests" / ".axe" / "node_modules" / "axe-core" / "axe.min.js"
 CONVERSATION = ROOT / "tests" / "data" / "conversation.wav"
+WATERCOLOR = ROOT / "tests" / "data" / "make_it_a_watercolor.wav"  # "Make it a watercolor painting, just a little."
 ARTIFACTS = Path(os.environ.get("VOICE2IMG_ARTIFACTS", ROOT / "test-artifacts"))
 WAIT = 60_000  # ms; the first hearing loads Whisper
 
@@ -218,8 +219,8 @@ def axe_problems(page, state: str) -> list[str]:
 @pytest.mark.parametrize("size", [(1280, 1000), (390, 844)], ids=["desktop", "phone"])
 def test_axe_finds_no_wcag_violations_in_any_state(page_with, size):
     """Every state a person meets, at desktop and phone size: as the page first opens (no image,
-    empty history), listening, after an error, with the settings open, after drawing, and with a
-    full history."""
+    empty history), listening, after an error, with the settings open, after drawing, with a
+    full history, and with a starting picture."""
     assert AXE.exists(), f"axe-core is needed: npm install --prefix {AXE.parents[2]} axe-core (.ci/run does)"
     page = page_with(SAMPLES_DIR / "red_fox.wav")
     page.set_viewport_size({"width": size[0], "height": size[1]})
@@ -260,6 +261,10 @@ def test_axe_finds_no_wcag_violations_in_any_state(page_with, size):
     wait_gallery(page, 12)
     problems += axe_problems(page, "full history")
     shot(page, f"{name}-full-history.png")
+
+    page.locator("#start-picture input[type=file]").set_input_files(str(ROOT / "docs" / "web-ui.png"))
+    wait_status(page, "^Starting picture: ")
+    problems += axe_problems(page, "with a starting picture")
     assert not problems, "\n".join(problems)
 
 
@@ -422,3 +427,29 @@ def test_an_uploaded_recording_is_heard_and_drawn(page_with):
     wait_gallery(page, 1)
     assert field(page, "prompt").startswith("a lighthouse")
     assert "can you draw me" in field(page, "removed").lower()  # what the cleanup took out is shown
+
+
+def test_a_picture_given_then_a_spoken_restyle_changes_it(page_with, server, tmp_path):
+    """Upload a picture, press Record, say "make it a watercolor painting, just a little": the
+    picture is changed (image-to-image, low strength), hands-free."""
+    from PIL import Image
+
+    from voice2img.keep import read_metadata
+
+    Image.new("RGB", (300, 200), (30, 90, 200)).save(tmp_path / "lake.png")
+    page = page_with(WATERCOLOR)
+    before = set(server[1].glob("*.png"))
+    page.locator("#start-picture input[type=file]").set_input_files(str(tmp_path / "lake.png"))
+    wait_status(page, "^Starting picture: ")
+    page.locator("#settings button").first.click()
+    page.locator("#width input").wait_for(state="visible")
+    assert int(field(page, "width")) > int(field(page, "height"))  # the size follows the picture's 3:2
+    page.locator("#mic button", has_text="Record").first.click()
+    wait_status(page, "^Done")
+    wait_gallery(page, 1)
+    assert field(page, "prompt") == "a watercolor painting"
+    made = sorted(set(server[1].glob("*.png")) - before)
+    assert len(made) == 1
+    meta = read_metadata(made[0])
+    assert meta["a1111"]["Denoising strength"] == "0.3" and meta["voice2img"]["init_image"]["width"] == 300
+    shot(page, "start-picture.png")

@@ -332,6 +332,7 @@ def test_the_spoken_variations_of_partiprompts_do_not_get_worse():
 # How much a starting picture may change (image-to-image), said in words or as a number.
 @pytest.mark.parametrize("spoken,prompt,strength", [
     ("make it a watercolor, just a little", "a watercolor", 0.3),
+    ("make it a watercolor painting just a little", "a watercolor painting", 0.3),
     ("as a Monet painting, slightly", "as a Monet painting", 0.3),
     ("make it a watercolor but keep the layout", "a watercolor", 0.3),
     ("turn it into a night scene, completely", "turn it into a night scene", 0.85),

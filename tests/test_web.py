@@ -318,3 +318,28 @@ def test_the_live_microphone_shows_the_words_so_far_then_the_turn(studio):
     assert final["prompt"].startswith("a red fox") and final["trigger"]
     assert views.queued(None, 16)[0] is False and views.queued(2, 16) == (
         True, "Waiting: 2 other request(s) are ahead of yours; yours starts when they finish.")
+
+
+def test_a_starting_picture_is_changed_not_redrawn(studio, tmp_path):
+    from PIL import Image
+
+    from voice2img.web import views
+
+    s = Session()
+    bad = tmp_path / "notes.png"
+    bad.write_text("not a picture")
+    assert views.start_picture(studio, s, str(bad))["status"].startswith("Not used as a starting picture: ")
+    assert s.start is None
+    Image.new("RGB", (400, 300), (200, 120, 40)).save(tmp_path / "holiday.png")
+    view = views.start_picture(studio, s, str(tmp_path / "holiday.png"))
+    assert view["status"].startswith("Starting picture: holiday.png (400×300)")
+    assert view["width"] * 3 == view["height"] * 4 or abs(view["width"] / view["height"] - 4 / 3) < 0.2
+    heard = studio.type(s, "make it a watercolor, just a little")
+    assert heard.request.prompt == "a watercolor" and heard.request.settings.strength == 0.3
+    entry = draw_fields(studio, s, width=64, height=64)[0]
+    meta = read_metadata(entry.png)
+    assert meta["a1111"]["Denoising strength"] == "0.3" and meta["voice2img"]["init_image"]["width"] == 400
+    # Removing the picture: requests draw from scratch again.
+    assert views.start_picture(studio, s, None)["status"].startswith("No starting picture")
+    entry = draw_fields(studio, s, width=64, height=64)[0]
+    assert "init_image" not in read_metadata(entry.png)["voice2img"]

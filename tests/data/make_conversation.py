@@ -1,7 +1,8 @@
 """Regenerate conversation.wav: a request, a follow-up and an undo, each followed by a pause, as a
 person would speak them into the web UI's microphone (festival's slt voice, 16 kHz mono; Chromium's
 fake microphone resamples it); and without_the_people.wav, a follow-up alone. Needs festival,
-festvox-us-slt-hts and sox (whose dither makes each run differ in its last bits).
+festvox-us-slt-hts and sox (whose dither makes each run differ in its last bits). Also
+make_it_a_watercolor.wav: a restyle of a starting picture.
 
 Run from the repo root: python tests/data/make_conversation.py
 """
@@ -31,6 +32,8 @@ def main() -> None:
         subprocess.run(["sox", *parts, str(HERE / "conversation.wav")], check=True)
         # A follow-up that is only a negative: heard alone it is no request at all.
         spoken("Without the people.", HERE / "without_the_people.wav", tmp)
+        # A restyle, said to a starting picture: what it should become, and how much may change.
+        spoken("Make it a watercolor painting, just a little.", HERE / "make_it_a_watercolor.wav", tmp)
     (HERE / "conversation.txt").write_text("\n".join(LINES) + "\n")
 
 

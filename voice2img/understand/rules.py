@@ -160,6 +160,9 @@ STRENGTH_PATTERNS = [
     (re.compile(r"(?:,\s*|\s+|^)(?:at\s+|with\s+)?(?:an?\s+)?" + _STRENGTH_VALUE + r"\s+strength" + _END, I), None),
     (re.compile(r"(?:^|,)\s*(?:but\s+|and\s+)?(?:(?:change|alter|edit)\s+(?:it|this|that)\s+)?(?:only\s+|just\s+)?"
                 r"(?:a\s+little(?:\s+bit)?|a\s+tiny\s+bit|a\s+bit|slightly|subtly|a\s+touch)" + _END, I), LOW_STRENGTH),
+    # Whisper often writes no comma: "make it a watercolor just a little" — "just"/"only" mark it.
+    (re.compile(r"\s+(?:but\s+)?(?:just|only)\s+(?:a\s+little(?:\s+bit)?|a\s+tiny\s+bit|a\s+bit|slightly|a\s+touch)" + _END, I),
+     LOW_STRENGTH),
     (re.compile(r"(?:,\s*|\s+|^)(?:and\s+|but\s+)?(?:please\s+)?keep(?:ing)?\s+(?:the\s+)?(?:same\s+)?"
                 r"(?:layout|composition|shapes|structure|outlines)(?:\s+(?:the same|as it is|intact))?" + _END, I), LOW_STRENGTH),
     (re.compile(r"(?:^|,)\s*(?:but\s+|and\s+)?(?:(?:change|redo|alter)\s+(?:it|this|that|everything)\s+)?"

@@ -101,6 +101,9 @@ def build_app(studio: Studio):
                 upload = gr.Audio(sources=["upload"], type="filepath", format=None, label="Or upload a recording",
                                   elem_id="upload")
                 hear_file = gr.Button("Hear this recording", elem_id="hear-file")
+                picture_in = gr.Image(sources=["upload", "webcam", "clipboard"], type="filepath", format="png",
+                                      label="Optional: a picture to start from (upload, webcam or paste)",
+                                      elem_id="start-picture", height=200)
                 typed = gr.Textbox(label="Or type a request or a change (Enter to send)", lines=1, elem_id="typed",
                                    placeholder="a red fox in the snow — or: make it blue")
                 use_typed = gr.Button("Use typed text", elem_id="use-typed")
@@ -199,6 +202,13 @@ def build_app(studio: Studio):
         hear_file.click(turn(hear_recording), [upload, session, mode], live_outputs, concurrency_limit=None, **quiet)
         for event in (use_typed.click, typed.submit):
             event(turn(hear_typed), [typed, session, mode], [*live_outputs, typed], concurrency_limit=None, **quiet)
+
+        # -- a starting picture: what is said then changes it --------------------------------------
+        def on_start_picture(s: Session, path):
+            s = s or Session()
+            return show(s, views.start_picture(studio, s, path))
+
+        picture_in.change(on_start_picture, [session, picture_in], [session, status, width, height], queue=False, **quiet)
 
         # -- drawing ---------------------------------------------------------------------------------
         def announce(request: gr.Request):

@@ -108,6 +108,7 @@ class Session:
     transcript: object | None = None  # the last turn's Transcript, for the image's metadata
     source: str = ""  # where the last turn came from: microphone, a file's name, typed
     undos: int = 0  # how many times this tab went back, so a drawing that finishes after an undo stays undone
+    start: object | None = None  # the starting picture (voice2img.pictures.Picture): drawings change it
     lock: object = field(default_factory=threading.Lock, repr=False)  # one microphone chunk at a time
 
     @property
@@ -188,6 +189,24 @@ class Studio:
         width, height = self.limits.fit_size(chosen["width"], chosen["height"])
         return {"steps": min(chosen["steps"], self.limits.max_steps), "guidance": chosen["guidance"], "width": width,
                 "height": height, "seed": RANDOM_SEED if seed is None else seed}
+
+    def set_start(self, session: Session, path: str | None) -> dict | None:
+        """Take (or, with None, drop) the starting picture; returns the width and height the
+        current model draws it at. Raises Voice2ImgError for a file that is not a usable picture."""
+        if not path:
+            session.start = None
+            return None
+        from ..pictures import load_picture
+
+        from ..draw.render import size_for_aspect
+
+        picture = load_picture(path)
+        session.start = picture
+        usual = self.defaults()  # the picture's aspect, in the pixels this page draws by default
+        width, height = size_for_aspect(f"{picture.image.width}:{picture.image.height}", usual["width"] * usual["height"],
+                                        self.pipeline.renderer.profile.size_multiple)
+        width, height = self.limits.fit_size(width, height)
+        return {"width": width, "height": height}
 
     # -- hearing and understanding -----------------------------------------------------------
     def hear(self, session: Session, source) -> Heard:
@@ -297,11 +316,11 @@ class Studio:
         only: nothing is lost, and the picture they went back to stays the current one.
         """
         pipeline = self.pipeline_for(model)
-        chosen = pipeline.renderer.settings_for(request)  # as it will be drawn: the profile's defaults filled in
+        chosen = pipeline.renderer.settings_for(request, session.start)  # as it will be drawn: defaults filled in
         self.limits.check(chosen["steps"], chosen["width"], chosen["height"], request.settings.num_images or 1)
         undos = session.undos
         timings: dict = {}
-        drawings = pipeline.draw(request, progress=progress, timings=timings)
+        drawings = pipeline.draw(request, progress=progress, timings=timings, init=session.start)
         transcript = session.transcript
         if transcript is None:  # drawn from the boxes alone
             from ..hear import Transcript

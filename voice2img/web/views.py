@@ -13,6 +13,7 @@ draw hands-free), ``speak`` (what read-back says) and ``typed``.
 from __future__ import annotations
 
 import logging
+import os
 import queue
 import threading
 import time
@@ -115,6 +116,20 @@ def queued(ahead: int | None, max_queue: int) -> tuple[bool, str]:
     if ahead:
         return True, f"Waiting: {ahead} other request(s) are ahead of yours; yours starts when they finish."
     return True, "Drawing…"
+
+
+def start_picture(studio: Studio, s: Session, path: str | None) -> dict:
+    """After a starting picture was given (or removed): what the page says, and the size it is drawn at."""
+    try:
+        size = studio.set_start(s, path)
+    except Voice2ImgError as exc:
+        s.start = None
+        return {"status": f"Not used as a starting picture: {exc}"}
+    if size is None:
+        return {"status": "No starting picture: requests draw from scratch."}
+    p = s.start
+    return {**size, "status": f"Starting picture: {os.path.basename(p.name)} ({p.width}×{p.height}). Say or type what it "
+                              "should become — “make it a watercolor”, “just a little” — and it is changed, not redrawn."}
 
 
 def drawing(studio: Studio, s: Session, fields: tuple, model: str | None, new_seed: bool = False,

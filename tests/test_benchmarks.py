@@ -72,3 +72,17 @@ def test_gpu_benchmark_runs_in_smoke_mode():
     report = json.loads(out.stdout)
     assert report["hear"]["smoke"]["short_window_frames"] < report["hear"]["smoke"]["full_window_frames"]
     assert report["end_of_speech_to_image_s"]
+
+
+def test_provenance_benchmark_quick_mode(tmp_path):
+    from PIL import Image
+
+    Image.new("RGB", (300, 300), (120, 160, 200)).save(tmp_path / "flat.png")
+    out = run("benchmarks/provenance.py", "--photos", tmp_path, "--drawn", "1", "--size", "256", "--repeat", "1",
+              "--no-draw", "--methods", "dwtDctSvd")
+    assert out.returncode == 0, out.stderr
+    report = json.loads(out.stdout)
+    edits = report["survival_dwtDctSvd"]["edits"]
+    assert edits["none"]["c2pa_valid"] == "2/2" and edits["none"]["xmp"] == "2/2"
+    assert edits["jpeg_q90"]["c2pa_valid"] == "0/2"  # a re-encoded file carries no manifest
+    assert {"keep_plain_s", "keep_marked_s", "marks_s", "c2pa_sign_and_check_s"} <= report["overhead"].keys()

@@ -169,6 +169,10 @@ def test_small_images_say_they_carry_no_watermark(tmp_path):
     assert json.loads(sidecar.read_text())["marks"]["watermark"] == "none: smaller than 256x256 pixels"
     report = verify(png, trust_anchors())
     assert report.c2pa.state == "valid" and report.problems == ["no watermark"]
+    for size in ((200, 200), (320, 180)):  # fewer pixels than the watermark needs: said, not a crash
+        small = tmp_path / f"small-{size[0]}.png"
+        picture(size).save(small)
+        assert verify(small).watermark == {"found": False, "bit_errors": None, "payload": "", "why": "too small to carry one"}
 
 
 def test_marks_can_be_switched_off(tmp_path):

@@ -35,6 +35,7 @@ class Picture:
     width: int  # of the file's picture, after EXIF orientation
     height: int
     data: bytes = field(default=b"", repr=False)  # the file as read: C2PA hashes it as the image's ingredient
+    mime: str = "application/octet-stream"  # the file's kind, as Pillow read it (image/jpeg, image/png, …)
     safety: dict | None = None  # the operator's image check's verdict on it, once it ran
 
     def record(self) -> dict:
@@ -76,6 +77,7 @@ def picture_from_bytes(data: bytes, name: str, longest_side: int = 2048) -> Pict
                                      f"starting picture may have ({MAX_PIXELS / 1e6:.0f}); a decompression bomb?")
             if getattr(image, "n_frames", 1) > 1:
                 image.seek(0)  # an animation: its first frame
+            mime = Image.MIME.get(image.format or "", "application/octet-stream")
             if image.format == "JPEG":  # decoded at 1/2, 1/4 or 1/8 of each side where that is still large enough
                 scale = min(1.0, longest_side / max(width, height))
                 image.draft("RGB", (max(1, int(width * scale)), max(1, int(height * scale))))
@@ -95,7 +97,7 @@ def picture_from_bytes(data: bytes, name: str, longest_side: int = 2048) -> Pict
         if "cannot identify" in text:
             raise Voice2ImgError(f"{name}: not a picture (or a kind this tool cannot read)") from None
         raise Voice2ImgError(f"{name}: the picture is truncated or damaged ({text})") from None
-    return Picture(rgb, name, digest, width, height, data)
+    return Picture(rgb, name, digest, width, height, data, mime)
 
 
 def fit(picture: Picture, width: int, height: int):

@@ -59,12 +59,8 @@ def sign(png: bytes, credentials, ingredient=None, **facts) -> bytes:
         context = c2pa.Context.from_dict(_CONTEXT_SETTINGS)
         with signer, context, c2pa.Builder(manifest(**facts), context=context) as builder:
             if ingredient is not None:
-                from PIL import Image
-
-                with Image.open(io.BytesIO(ingredient.data)) as picture:
-                    mime = Image.MIME.get(picture.format or "", "application/octet-stream")
                 builder.add_ingredient({"title": os.path.basename(ingredient.name), "relationship": "inputTo",
-                                        "format": mime}, mime, io.BytesIO(ingredient.data))
+                                        "format": ingredient.mime}, ingredient.mime, io.BytesIO(ingredient.data))
             out = io.BytesIO()
             builder.sign(signer, "image/png", io.BytesIO(png), out)
     except c2pa.C2paError as exc:

@@ -11,7 +11,8 @@ which cost the same time as the trained ones for a fixed number of tokens and st
   the number of tokens the spoken prompt really has (random weights never say "end");
 - understand: the rules rewriter;
 - draw: SD-Turbo and SDXL-Turbo, float16, one step at 512×512, with the full VAE and with the tiny
-  autoencoder; --compile adds torch.compile on the UNet;
+  autoencoder, and image to image from a 512×512 picture at strength 0.5 (full VAE); --compile adds
+  torch.compile on the UNet;
 - keep: PNG with metadata.
 Prints JSON (and writes it to --out).
 """
@@ -116,6 +117,18 @@ def draw_stage(family, device, dtype, compile_unet, sync, smoke):
     out = {"size": size}
     with torch.inference_mode():
         out["full_vae_s"] = clock(run, sync)
+        # Image to image from a picture of the same size, at the profile's strength 0.5 (2 steps, 1 runs),
+        # made from the same components as voice2img's Renderer makes it.
+        from diffusers import AutoPipelineForImage2Image
+        from PIL import Image
+
+        img2img = AutoPipelineForImage2Image.from_pipe(pipe, **pipe.components)
+        picture = Image.fromarray(np.random.default_rng(0).integers(0, 255, (size, size, 3), dtype=np.uint8))
+        out["image_to_image_s"] = clock(lambda: img2img(prompt=SPOKEN, image=picture, strength=0.5, num_inference_steps=2,
+                                                        guidance_scale=0.0, generator=torch.Generator("cpu").manual_seed(0)),
+                                        sync)
+        out["image_to_image_over_text_to_image"] = round(out["image_to_image_s"] / out["full_vae_s"], 3)
+        img2img = None
         full_vae = pipe.vae
         pipe.vae = AutoencoderTiny().to(device=device, dtype=dtype) if not smoke else full_vae
         out["tiny_vae_s"] = clock(run, sync)

@@ -86,3 +86,12 @@ def test_provenance_benchmark_quick_mode(tmp_path):
     assert edits["none"]["c2pa_valid"] == "2/2" and edits["none"]["xmp"] == "2/2"
     assert edits["jpeg_q90"]["c2pa_valid"] == "0/2"  # a re-encoded file carries no manifest
     assert {"keep_plain_s", "keep_marked_s", "marks_s", "c2pa_sign_and_check_s"} <= report["overhead"].keys()
+
+
+def test_follow_up_modes_benchmark_measures_both_ways():
+    report = json.loads(run("benchmarks/follow_up_modes.py", "--seeds", "1", "--size", "64", "--strengths", "0.5").stdout)
+    ways = report["ways"]
+    assert set(ways) == {"redraw", "refine 0.5"} and len(report["follow_ups"]) >= 10
+    # Redrawing the unchanged request with its seed gives back the same pixels; refining re-encodes them.
+    assert ways["redraw"]["unasked_change"] == 0 and ways["refine 0.5"]["unasked_change"] > 0
+    assert all(-1 <= w["layout_kept"] <= 1 for w in ways.values())

@@ -6,6 +6,7 @@ Screenshots land in ``test-artifacts/`` (or ``$VOICE2IMG_ARTIFACTS``) for a pers
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import shutil
@@ -447,9 +448,26 @@ def test_a_picture_given_then_a_spoken_restyle_changes_it(page_with, server, tmp
     page.locator("#mic button", has_text="Record").first.click()
     wait_status(page, "^Done")
     wait_gallery(page, 1)
-    assert field(page, "prompt") == "a watercolor painting"
+    assert field(page, "prompt").startswith("watercolor painting")  # the style preset's words
     made = sorted(set(server[1].glob("*.png")) - before)
     assert len(made) == 1
     meta = read_metadata(made[0])
     assert meta["a1111"]["Denoising strength"] == "0.3" and meta["voice2img"]["init_image"]["width"] == 300
     shot(page, "start-picture.png")
+
+    # The follow-up setting, by keyboard: a change now changes the watercolor on screen.
+    tab_to(page, "follow-ups")
+    for _ in range(3):  # Gradio names each choice apart, so Tab reaches each one; Space picks it
+        if page.evaluate("document.activeElement.value") == "refine":
+            break
+        page.keyboard.press("Tab")
+    page.keyboard.press("Space")
+    assert page.locator("#follow-ups input[value=refine]").is_checked()
+    tab_to(page, "typed")
+    page.keyboard.type("make it brighter")
+    page.keyboard.press("Enter")
+    wait_gallery(page, 2)
+    said = wait_status(page, "^Done")
+    assert "Changed the picture on screen" in said
+    newest = sorted(set(server[1].glob("*.png")) - before - set(made))
+    assert read_metadata(newest[0])["voice2img"]["init_image"]["sha256"] == hashlib.sha256(made[0].read_bytes()).hexdigest()

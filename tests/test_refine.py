@@ -146,3 +146,68 @@ def test_gerunds(verb, gerund):
     from voice2img.understand.refine import _gerund
 
     assert _gerund(verb) == gerund
+
+
+@pytest.mark.parametrize("said,prompt,negative,settings", [
+    # settings said together with a change are settings, not words for the model
+    ("Make it blue, just a little.", "a blue car on a beach with people", "", {"seed": 5, "strength": 0.3}),
+    ("Make it blue, seed 9.", "a blue car on a beach with people", "", {"seed": 9}),
+    ("Add a hat, and make it wider.", "a red car on a beach with people, with a hat", "", {"seed": 5, "aspect": "16:9"}),
+    # a style said to a picture is drawn: its words join the prompt
+    ("In watercolor.", "a red car on a beach with people, watercolor painting, soft washes, paper texture", "photo",
+     {"seed": 5, "style": "watercolor"}),
+    ("Make it a watercolor painting.", "a red car on a beach with people, watercolor painting, soft washes, paper texture",
+     "photo", {"seed": 5, "style": "watercolor"}),
+    ("Turn it into an oil painting.", "a red car on a beach with people, oil painting, visible brush strokes, canvas texture",
+     "photo", {"seed": 5, "style": "oil painting"}),
+    ("Add a hat, in watercolor.", "a red car on a beach with people, with a hat, watercolor painting, soft washes, paper texture",
+     "photo", {"seed": 5, "style": "watercolor"}),
+    # how the follow-up is drawn, said as a clause of its own
+    ("Make it blue, from scratch.", "a blue car on a beach with people", "", {"seed": 5, "follow_up": "redraw"}),
+    ("Redraw it.", "a red car on a beach with people", "", {"seed": 5, "follow_up": "redraw"}),
+    ("Change this picture, add a hat.", "a red car on a beach with people, with a hat", "", {"seed": 5, "follow_up": "refine"}),
+])
+def test_follow_ups_with_settings_and_styles(said, prompt, negative, settings):
+    request = REWRITER.rewrite(said, FIRST)
+    assert (request.prompt, request.negative_prompt, request.settings.as_dict()) == (prompt, negative, settings)
+    assert request.follows and request.action == "draw"
+
+
+def test_a_new_style_replaces_the_old_one_and_the_way_of_drawing_lasts_one_turn():
+    watercolor = REWRITER.rewrite("Make it blue, in watercolor, from scratch.", FIRST)
+    assert watercolor.settings.follow_up == "redraw"
+    pixel = REWRITER.rewrite("As pixel art.", watercolor)
+    assert pixel.prompt == "a blue car on a beach with people, pixel art, 8-bit, crisp pixels"
+    assert pixel.negative_prompt == "blurry, smooth gradients"
+    assert pixel.settings.style == "pixel art" and pixel.settings.follow_up is None
+
+
+def test_a_new_request_is_not_a_follow_up():
+    assert not REWRITER.rewrite("A dog in the park.", FIRST).follows
+    assert not REWRITER.rewrite("A dog in the park.").follows
+
+
+@pytest.mark.parametrize("said,prompt,negative,settings", [
+    ("Make it blue.", "blue", "", {}),
+    ("Make the sky stormy.", "the sky stormy", "", {}),
+    ("Turn it into a night scene.", "a night scene", "", {}),
+    ("As a Monet painting.", "a Monet painting", "", {}),
+    ("Make it a watercolor painting, just a little.", "watercolor painting, soft washes, paper texture", "photo",
+     {"style": "watercolor", "strength": 0.3}),
+    ("A cat in a hat.", "a cat in a hat", "", {}),
+])
+def test_said_to_a_starting_picture_with_no_words_yet(said, prompt, negative, settings):
+    """An uploaded photo has no prompt: what is said to it is the prompt for changing it."""
+    from voice2img.understand import A_PICTURE
+
+    request = REWRITER.rewrite(said, A_PICTURE)
+    assert (request.prompt, request.negative_prompt, request.settings.as_dict()) == (prompt, negative, settings)
+    assert request.action == "draw" and request.follows
+
+
+@pytest.mark.parametrize("said", ["Undo.", "Again."])
+def test_undo_or_again_with_only_a_starting_picture_draws_nothing(said):
+    from voice2img.understand import A_PICTURE, NO_PICTURE_YET
+
+    request = REWRITER.rewrite(said, A_PICTURE)
+    assert request.empty and request.removed[-1].reason == NO_PICTURE_YET

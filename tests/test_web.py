@@ -335,7 +335,7 @@ def test_a_starting_picture_is_changed_not_redrawn(studio, tmp_path):
     assert view["status"].startswith("Starting picture: holiday.png (400×300)")
     assert view["width"] * 3 == view["height"] * 4 or abs(view["width"] / view["height"] - 4 / 3) < 0.2
     heard = studio.type(s, "make it a watercolor, just a little")
-    assert heard.request.prompt == "a watercolor" and heard.request.settings.strength == 0.3
+    assert heard.request.prompt.startswith("watercolor painting") and heard.request.settings.strength == 0.3
     entry = draw_fields(studio, s, width=64, height=64)[0]
     meta = read_metadata(entry.png)
     assert meta["a1111"]["Denoising strength"] == "0.3" and meta["voice2img"]["init_image"]["width"] == 400
@@ -343,3 +343,67 @@ def test_a_starting_picture_is_changed_not_redrawn(studio, tmp_path):
     assert views.start_picture(studio, s, None)["status"].startswith("No starting picture")
     entry = draw_fields(studio, s, width=64, height=64)[0]
     assert "init_image" not in read_metadata(entry.png)["voice2img"]
+
+
+def test_said_to_a_starting_picture_alone_a_change_is_its_prompt(studio, tmp_path):
+    from PIL import Image
+
+    from voice2img.web import views
+
+    s = Session()
+    Image.new("RGB", (300, 300), (200, 120, 40)).save(tmp_path / "wall.png")
+    views.start_picture(studio, s, str(tmp_path / "wall.png"))
+    heard = studio.type(s, "make it blue")  # before, this was "no picture yet"
+    assert heard.request.prompt == "blue"
+    entry = draw_fields(studio, s)[0]
+    assert read_metadata(entry.png)["voice2img"]["init_image"]["width"] == 300 and entry.way == ""
+
+
+def test_a_follow_up_redraws_or_changes_the_picture_on_screen(studio):
+    """Both ways are offered: the server's default, a tab's setting, and a word said once; the
+    status says which was used, the metadata names the picture that was changed, undo steps back."""
+    import hashlib
+
+    from voice2img.web import views
+
+    s = Session()
+    studio.type(s, "a red car on a street")
+    first = draw_fields(studio, s, seed=7)[0]
+    assert first.way == "" and studio.follow_ups == "redraw"
+
+    studio.type(s, "make it blue")
+    redrawn = draw_fields(studio, s, seed=7)[0]
+    assert redrawn.way == "redraw" and "init_image" not in read_metadata(redrawn.png)["voice2img"]
+    assert "Redrawn with the same seed" in views.drawn(studio, s, [redrawn])["status"]
+
+    heard = studio.type(s, "add a hat, change this picture")  # said once
+    assert heard.request.prompt == "a blue car on a street, with a hat"
+    refined = draw_fields(studio, s, seed=7)[0]
+    meta = read_metadata(refined.png)
+    assert refined.way == "refine" and meta["voice2img"]["init_image"]["sha256"] == hashlib.sha256(
+        open(redrawn.png, "rb").read()).hexdigest()
+    assert meta["a1111"]["Denoising strength"] == "0.6"
+    assert "Changed the picture on screen (image to image, strength 0.6)" in views.drawn(studio, s, [refined])["status"]
+
+    studio.type(s, "at night")  # the word held for one turn: the default again
+    assert draw_fields(studio, s, seed=7)[0].way == "redraw"
+
+    s.follow_ups = "refine"  # the tab's setting
+    studio.type(s, "make it green")
+    green = draw_fields(studio, s, seed=7)[0]
+    assert green.way == "refine"
+    studio.type(s, "make it yellow, from scratch")  # said once, over the setting
+    assert draw_fields(studio, s, seed=7)[0].way == "redraw"
+
+    assert studio.undo(s) is green  # undo still steps back through them
+    again = studio.draw(s, studio.request_from_fields(s, green.request.prompt, "", 1, 64, 64, 0.0, 7, new_seed=True))[0]
+    assert again.way == "" and "init_image" not in read_metadata(again.png)["voice2img"]  # a new seed draws anew
+
+
+def test_an_unknown_way_of_drawing_follow_ups_is_refused(tiny_model_dir, tmp_path):
+    import pytest as _pytest
+
+    from voice2img.errors import Voice2ImgError
+
+    with _pytest.raises(Voice2ImgError, match="redraw, refine"):
+        Studio(Pipeline(drawing=DrawingOptions(model=str(tiny_model_dir))), tmp_path, follow_ups="inpaint")

@@ -195,6 +195,7 @@ def build_parser() -> argparse.ArgumentParser:
     _drawing_args(p)
     _marking_args(p)
 
+    from .defaults import FOLLOW_UP_WAYS, FOLLOW_UPS
     from .web.studio import Limits
 
     p = sub.add_parser("serve", help="start the web UI (Gradio) on this machine")
@@ -223,6 +224,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="most images one request may draw (default: %(default)s)")
     p.add_argument("--pause-seconds", type=_at_least(0.1), default=Limits.pause_seconds,
                    help="the page's starting value for the pause that ends a spoken request (default: %(default)s)")
+    p.add_argument("--follow-ups", choices=FOLLOW_UP_WAYS, default=FOLLOW_UPS,
+                   help="how a change such as 'make it blue' is drawn: redraw (from scratch, the same seed) or refine "
+                        "(image to image from the picture on screen); each visitor can switch (default: %(default)s, "
+                        "chosen by measurement: docs/web.md)")
     _hearing_args(p)
     _understanding_args(p)
     _drawing_args(p)
@@ -511,7 +516,7 @@ def cmd_serve(args) -> int:
     pipeline = _pipeline(args)
     pipeline.marker.prepare()  # unusable signing credentials stop the server before it starts
     serve(pipeline, host=args.host, port=args.port, out_dir=args.out, models=tuple(args.also_model),
-          limits=limits, share=args.share, auth=auth, open_to_network=args.no_auth_on_network)
+          limits=limits, share=args.share, auth=auth, open_to_network=args.no_auth_on_network, follow_ups=args.follow_ups)
     return 0
 
 

@@ -161,8 +161,7 @@ class Renderer:
         if s.aspect and s.width is None and s.height is None:
             chosen["width"], chosen["height"] = size_for_aspect(s.aspect, chosen["width"] * chosen["height"], p.size_multiple)
         elif init is not None and None in (s.width, s.height) and None in (o.width, o.height):
-            chosen["width"], chosen["height"] = size_for_aspect(f"{init.image.width}:{init.image.height}",
-                                                                chosen["width"] * chosen["height"], p.size_multiple)
+            chosen["width"], chosen["height"] = self.size_for_picture(init, chosen["width"] * chosen["height"])
         if chosen["steps"] < 1:
             raise Voice2ImgError(f"steps must be at least 1 (got {chosen['steps']})")
         if chosen["guidance"] < 0:
@@ -184,6 +183,11 @@ class Renderer:
                 raise Voice2ImgError(f"strength must be above 0 and at most 1 (got {chosen['strength']:g})")
             chosen["steps"] = max(chosen["steps"], math.ceil(1 / chosen["strength"] - 1e-9))
         return chosen
+
+    def size_for_picture(self, init, area: int) -> tuple[int, int]:
+        """The size a starting picture is drawn at: its aspect, about ``area`` pixels, in the
+        multiples this model needs."""
+        return size_for_aspect(f"{init.image.width}:{init.image.height}", area, self.profile.size_multiple)
 
     def render(self, request: ImageRequest, progress: Callable[[int, int], None] | None = None, init=None) -> Drawing:
         """Draw ``request``, from the starting picture ``init`` (a voice2img.pictures.Picture) when

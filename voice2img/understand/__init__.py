@@ -27,6 +27,7 @@ class RequestSettings:
     aspect: str | None = None  # "W:H", e.g. "16:9"; sizes follow the model's own pixel budget
     style: str | None = None  # the style preset's name
     strength: float | None = None  # image-to-image: how much of the starting picture may change (0-1)
+    follow_up: str | None = None  # how a follow-up is drawn, when said: "refine" (change the picture) or "redraw"
 
     def as_dict(self) -> dict:
         return {k: v for k, v in self.__dict__.items() if v is not None}
@@ -55,6 +56,12 @@ class ImageRequest:
     transcript: str = ""
     notes: tuple[str, ...] = ()  # things the speaker should know (a prompt too long, a setting ignored)
     action: str = "draw"  # "draw"; "again" (same request, new seed); "undo" (the caller goes back one request)
+    follows: bool = False  # a change to the request before it ("make it blue"), not a new one
+
+    @property
+    def describes_nothing(self) -> bool:
+        """The stand-in for a starting picture that has no words yet (see :data:`A_PICTURE`)."""
+        return self.action == "picture"
 
     @property
     def empty(self) -> bool:
@@ -69,6 +76,11 @@ class ImageRequest:
         return {"prompt": self.prompt, "negative_prompt": self.negative_prompt, "settings": self.settings.as_dict(),
                 "removed": [{"text": r.text, "reason": r.reason} for r in self.removed], "notes": list(self.notes),
                 "action": self.action}
+
+
+# What a follow-up changes when the only thing on screen is a starting picture (an uploaded photo):
+# there are no words for it, so "make it blue" becomes the prompt "blue" for that picture.
+A_PICTURE = ImageRequest(prompt="", action="picture")
 
 
 class Rewriter(Protocol):
@@ -88,4 +100,4 @@ def rewrite(transcript: str, previous: ImageRequest | None = None) -> ImageReque
     return _DEFAULT.rewrite(transcript, previous)
 
 
-__all__ = ["HALLUCINATION", "MAX_SEED", "NO_PICTURE_YET", "ImageRequest", "Removal", "RequestSettings", "Rewriter", "rewrite"]
+__all__ = ["A_PICTURE", "HALLUCINATION", "MAX_SEED", "NO_PICTURE_YET", "ImageRequest", "Removal", "RequestSettings", "Rewriter", "rewrite"]

@@ -112,7 +112,7 @@ def refine(previous: ImageRequest, said: str, fresh: ImageRequest) -> ImageReque
     """The follow-up ``said`` (already cleaned of fillers and politeness) applied to ``previous``;
     ``fresh`` is what the rules make of it as a new request. None: it is a new request."""
     text = _OPENERS.sub("", said.strip(" ,.!?")).strip(" ,.!?")
-    carry = dict(transcript=fresh.transcript, removed=fresh.removed)
+    carry = dict(transcript=fresh.transcript, removed=fresh.removed, follows=True)
     if not text:
         return None
     if UNDO.match(text):

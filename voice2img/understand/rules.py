@@ -11,7 +11,7 @@ was not spoken (style presets aside, by design).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from . import HALLUCINATION, MAX_SEED, NO_PICTURE_YET, ImageRequest, Removal, RequestSettings
 from .numbers import NUMBER_PATTERN, parse_number
@@ -173,6 +173,16 @@ STRENGTH_PATTERNS = [
 ]
 
 
+# How a follow-up is drawn, when said as a clause of its own: "from scratch" / "redraw it" (from
+# noise with the same seed) or "change this picture" / "keep the picture" (image to image from it).
+FOLLOW_UP_PATTERNS = [
+    (re.compile(r"(?:^|,)\s*(?:but\s+|and\s+)?(?:redraw(?:\s+it|\s+everything|\s+the\s+whole\s+thing)?(?:\s+from\s+scratch)?|"
+                r"(?:draw\s+it\s+|start\s+|do\s+it\s+)?(?:again\s+)?from\s+scratch|(?:draw\s+it\s+)?from\s+noise)" + _END, I), "redraw"),
+    (re.compile(r"(?:^|,)\s*(?:but\s+|and\s+)?(?:(?:change|edit|refine|keep|use|work\s+on)\s+(?:this|the|that)\s+(?:same\s+)?"
+                r"(?:picture|image|one|drawing|photo)|on\s+(?:this|the\s+same)\s+(?:picture|image|one|drawing))" + _END, I), "refine"),
+]
+
+
 def parse_strength(said: str) -> float | None:
     """0.3 from "0.3", ".3", "point three", "zero point three", "30 percent"; None if not a strength."""
     said = said.strip().lower()
@@ -249,13 +259,21 @@ class RulesRewriter:
             re.compile(r"(?:,\s*|\s+|^)(?:in\s+)?(?:an?\s+|the\s+)?" + say + r"\s+style\b", I),
             re.compile(r"(?:,\s*|\s+|^)(?:and\s+)?make it\s+(?:look\s+)?(?:like\s+)?(?:an?\s+)?" + say + _END, I),
         ]
+        self._restyle_pattern = re.compile(
+            r"(?P<lead>^|,\s*|\s+)(?:(?:and|now|then|please|just|can you|could you)\s+)*(?:make|turn|change|redo|paint|draw)\s+"
+            r"(?:it|this|that|the\s+(?:picture|image|photo|drawing)|everything)\s+(?:look\s+)?(?:like\s+|into\s+|to\s+|as\s+|in\s+)?"
+            r"(?:an?\s+)?" + say + r"(?:\s+(?:painting|picture|image|drawing|version|style|look))?" + _END, I)
 
     def rewrite(self, transcript: str, previous: ImageRequest | None = None) -> ImageRequest:
         """The request ``transcript`` asks for; with ``previous``, a follow-up such as "make it
         blue" or "undo" changes that request instead (see :mod:`.refine`)."""
         from .refine import changes_a_picture, refine
 
-        fresh = self._rewrite(transcript)
+        on_screen = previous is not None and (not previous.empty or previous.describes_nothing)
+        # "make it a watercolor" to a picture on screen is its style, not a new subject "a watercolor".
+        fresh = replace(self._rewrite(self._restyle(transcript) if on_screen else transcript), transcript=transcript)
+        if previous is not None and previous.describes_nothing:
+            return self._for_picture(fresh, transcript)
         if fresh.empty and (previous is None or previous.empty):
             return fresh  # nothing said, and nothing on screen to change
         light = self._settle_light(transcript)
@@ -268,9 +286,56 @@ class RulesRewriter:
             # and "blue" or "undo" drawn as a picture is not what was asked.
             return ImageRequest(prompt="", transcript=transcript, removed=fresh.removed + (
                 Removal(_finish(light), NO_PICTURE_YET),), notes=fresh.notes)
-        said = _finish(light)
+        # Settings said with a change ("make it blue, just a little", "add a hat, in watercolor") are
+        # read as settings; what is left is the change.
+        said = _finish(self._settings(self._restyle(light), _Work())) or _finish(light)
         joined = re.match(r"^\s*(?:and|plus|also)\s+(?=\S)", light, I)  # "and a hat" adds; "a hat" is a new picture
-        return refine(previous, joined.group(0).strip() + " " + said if joined and said else said, fresh) or fresh
+        changed = refine(previous, joined.group(0).strip() + " " + said if joined and said else said, fresh)
+        return self._with_settings_said(changed, previous, fresh) if changed is not None else fresh
+
+    def _restyle(self, text: str) -> str:
+        """"make it a watercolor (painting)", "turn it into an oil painting" → "in watercolor":
+        said to a picture on screen, a style preset's name after "make it" is its new style."""
+        def as_style(match: re.Match) -> str:
+            return f"{match.group('lead')}in {match.group('say')}"
+
+        return self._restyle_pattern.sub(as_style, text)
+
+    def _for_picture(self, fresh: ImageRequest, transcript: str) -> ImageRequest:
+        """A turn said to a starting picture that has no words yet: what was said is the prompt
+        for it ("make it blue" → "blue"; "make it a watercolor" → the watercolor preset's words)."""
+        from .refine import AGAIN, UNDO, _OPENERS
+
+        said = _OPENERS.sub("", _finish(self._settle_light(transcript)).strip(" ,.!?")).strip(" ,.!?")
+        if UNDO.match(said) or AGAIN.match(said):
+            return ImageRequest(prompt="", transcript=transcript, removed=fresh.removed + (
+                Removal(said, NO_PICTURE_YET),), notes=fresh.notes)
+        # "turn it into a night scene", "as a Monet painting": the words for what it becomes
+        fresh = replace(fresh, prompt=re.sub(r"^(?:(?:turn|change|make)\s+(?:it|this|that)\s+(?:in)?to|as)\s+(?=an?\s)", "",
+                                             fresh.prompt, flags=I))
+        if fresh.empty and fresh.settings.style:
+            style = self.styles[fresh.settings.style]
+            fresh = replace(fresh, prompt=style.prompt, negative_prompt=_join_unique(
+                [n for n in (fresh.negative_prompt, style.negative) if n]))
+        return replace(fresh, follows=not fresh.empty)
+
+    def _with_settings_said(self, changed: ImageRequest, previous: ImageRequest, fresh: ImageRequest) -> ImageRequest:
+        """A follow-up with the settings said in this turn; a new style's words replace the old
+        style's. How a follow-up is drawn (refine or redraw) holds for the turn it was said in."""
+        if changed.action != "draw":
+            return changed
+        said = {k: v for k, v in fresh.settings.as_dict().items() if k != "follow_up"}
+        settings = replace(changed.settings, follow_up=fresh.settings.follow_up, **said)
+        prompt, negative = changed.prompt, changed.negative_prompt
+        new, old = self.styles.get(said.get("style", "")), self.styles.get(previous.settings.style or "")
+        if new is not None and new is not old:
+            if old is not None:
+                prompt = prompt.replace(", " + old.prompt, "")
+                negative = ", ".join(n for n in negative.split(", ") if n and n != old.negative)
+            if new.prompt not in prompt:
+                prompt = f"{prompt}, {new.prompt}"
+            negative = _join_unique([n for n in (negative, new.negative) if n])
+        return replace(changed, prompt=prompt, negative_prompt=negative, settings=settings)
 
     def _settle_light(self, transcript: str) -> str:
         """The transcript without fillers, politeness and closings, for reading follow-ups."""
@@ -401,8 +466,15 @@ class RulesRewriter:
             work.removed.append(Removal(match.group(0).strip(" ,"), "setting: strength"))
             return " "
 
+        def follow_up(match: re.Match, way: str) -> str:
+            work.settings["follow_up"] = way
+            work.removed.append(Removal(match.group(0).strip(" ,"), "setting: follow-up drawn as " + way))
+            return " "
+
         text = SEED.sub(seed, text)
         text = COUNT.sub(count, text)
+        for pattern, way in FOLLOW_UP_PATTERNS:
+            text = pattern.sub(lambda m, way=way: follow_up(m, way), text)
         for pattern, fixed in STRENGTH_PATTERNS:
             text = pattern.sub(lambda m, fixed=fixed: strength(m, fixed), text)
         for pattern in ASPECT_PATTERNS:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 
+from ..defaults import FOLLOW_UPS
 from ..errors import Voice2ImgError
 from ..pipeline import Pipeline
 from .studio import Limits, Session, Studio
@@ -37,11 +38,12 @@ def generate(studio: Studio, audio_path: str | None) -> dict:
             "status": status}
 
 
-def build_app(pipeline: Pipeline | Studio, out_dir: str = DEFAULT_OUT, models: tuple = (), limits: Limits | None = None):
+def build_app(pipeline: Pipeline | Studio, out_dir: str = DEFAULT_OUT, models: tuple = (), limits: Limits | None = None,
+              follow_ups: str = FOLLOW_UPS):
     """The Gradio Blocks app. Launch it with :func:`launch` (it sets the page's CSS and scripts)."""
     from .page import build_app as build
 
-    studio = pipeline if isinstance(pipeline, Studio) else Studio(pipeline, out_dir, models, limits)
+    studio = pipeline if isinstance(pipeline, Studio) else Studio(pipeline, out_dir, models, limits, follow_ups)
     app = build(studio)
     app.studio = studio
     return app
@@ -86,8 +88,8 @@ def _fewer_malloc_arenas(arenas: int = 2) -> None:
 
 def serve(pipeline: Pipeline, host: str = "127.0.0.1", port: int = 7860, out_dir: str = DEFAULT_OUT,
           models: tuple = (), limits: Limits | None = None, share: bool = False, auth=None,
-          open_to_network: bool = False) -> None:
-    app = build_app(pipeline, os.fspath(out_dir), models, limits)
+          open_to_network: bool = False, follow_ups: str = FOLLOW_UPS) -> None:
+    app = build_app(pipeline, os.fspath(out_dir), models, limits, follow_ups)
     launch(app, host, port, share=share, auth=auth, open_to_network=open_to_network)
 
 

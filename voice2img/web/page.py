@@ -12,6 +12,8 @@ from .studio import RANDOM_SEED, Session, Studio
 from .views import HANDS_FREE, REVIEW
 
 MODES = [("Hands-free: draw as soon as I stop speaking", HANDS_FREE), ("Review: I press Generate", REVIEW)]
+FOLLOW_UP_CHOICES = [("Redraws it with the same seed (the layout can change)", "redraw"),
+                     ("Changes the picture on screen (image to image)", "refine")]
 LISTEN_LIMIT_S = 3600  # one press of Record listens for at most an hour
 
 CSS = """
@@ -125,6 +127,9 @@ def build_app(studio: Studio):
                     guidance = gr.Number(defaults["guidance"], label="Guidance scale", minimum=0, elem_id="guidance")
                     seed = gr.Number(defaults["seed"], label=f"Seed ({RANDOM_SEED} for a new random seed each time)",
                                      precision=0, elem_id="seed")
+                    follow_ups = gr.Radio(FOLLOW_UP_CHOICES, value=studio.follow_ups, elem_id="follow-ups",
+                                          label="A change such as “make it blue” (say “from scratch” or "
+                                                "“change this picture” to choose once)")
             with gr.Column(scale=1):
                 image = gr.Image(label="Image", type="filepath", format="png", interactive=False, elem_id="image",
                                  buttons=[], height=512)
@@ -254,6 +259,12 @@ def build_app(studio: Studio):
             s = s or Session()
             return show(s, views.reloaded(studio.reload(s, evt.index)))
 
+        def on_follow_ups(s: Session, way: str):
+            s = s or Session()
+            s.follow_ups = way
+            return {session: s}
+
+        follow_ups.input(on_follow_ups, [session, follow_ups], [session], queue=False, **quiet)
         undo.click(on_undo, [session], [session, status, image, download, *fields], queue=False, **quiet)
         gallery.select(on_select, [session], [session, status, heard, image, download, *fields], queue=False, **quiet)
         model.input(lambda m: show(None, views.model_defaults(studio, m)), [model],

@@ -17,10 +17,10 @@ import uuid
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from ..defaults import MAX_RECORDING_SECONDS
+from ..defaults import FOLLOW_UP_WAYS, FOLLOW_UPS, MAX_RECORDING_SECONDS
 from ..errors import Voice2ImgError
 from ..pipeline import Pipeline, Result
-from ..understand import ImageRequest, RequestSettings
+from ..understand import A_PICTURE, ImageRequest, RequestSettings
 
 RANDOM_SEED = -1  # what the seed box holds for "a new random seed each time"
 PARTIAL_EVERY_MS = 1000  # how often the words so far are shown while someone speaks
@@ -90,6 +90,8 @@ class Entry:
     timings: dict
     safety: dict | None = None  # the image check's verdict
     shown: str = ""  # the private copy the page shows and offers for download (Studio.shown)
+    way: str = ""  # how it was drawn: "refine" (from the picture on screen), "redraw" (a follow-up from scratch), "" (new)
+    strength: float | None = None  # image to image: how much of the picture it started from could change
 
     @property
     def caption(self) -> str:
@@ -109,6 +111,7 @@ class Session:
     source: str = ""  # where the last turn came from: microphone, a file's name, typed
     undos: int = 0  # how many times this tab went back, so a drawing that finishes after an undo stays undone
     start: object | None = None  # the starting picture (voice2img.pictures.Picture): drawings change it
+    follow_ups: str | None = None  # how this tab's follow-ups are drawn (FOLLOW_UP_WAYS); None: the server's default
     lock: object = field(default_factory=threading.Lock, repr=False)  # one microphone chunk at a time
 
     @property
@@ -116,7 +119,9 @@ class Session:
         """The request a follow-up ("make it blue") changes."""
         if self.pending is not None:
             return self.pending
-        return self.stack[-1].request if self.stack else None
+        if self.stack:
+            return self.stack[-1].request
+        return A_PICTURE if self.start is not None else None  # an uploaded picture, no words for it yet
 
 
 @dataclass(frozen=True)
@@ -136,9 +141,12 @@ class Studio:
     """Shared by every session: one pipeline per image model on offer, each loaded once."""
 
     def __init__(self, pipeline: Pipeline, out_dir: str | os.PathLike, models: list[str] | tuple = (),
-                 limits: Limits | None = None):
+                 limits: Limits | None = None, follow_ups: str = FOLLOW_UPS):
+        if follow_ups not in FOLLOW_UP_WAYS:
+            raise Voice2ImgError(f"follow-ups are drawn one of these ways: {', '.join(FOLLOW_UP_WAYS)} (got {follow_ups!r})")
         self.out_dir = Path(out_dir).resolve()
         self.limits = limits or Limits()
+        self.follow_ups = follow_ups  # the default way a follow-up is drawn; each tab can choose
         self.default_model = pipeline.drawing.model
         self.pipelines = {self.default_model: pipeline}
         for model in models:
@@ -198,13 +206,10 @@ class Studio:
             return None
         from ..pictures import load_picture
 
-        from ..draw.render import size_for_aspect
-
         picture = load_picture(path)
         session.start = picture
         usual = self.defaults()  # the picture's aspect, in the pixels this page draws by default
-        width, height = size_for_aspect(f"{picture.image.width}:{picture.image.height}", usual["width"] * usual["height"],
-                                        self.pipeline.renderer.profile.size_multiple)
+        width, height = self.pipeline.renderer.size_for_picture(picture, usual["width"] * usual["height"])
         width, height = self.limits.fit_size(width, height)
         return {"width": width, "height": height}
 
@@ -306,8 +311,24 @@ class Studio:
         settings = replace(base.settings, steps=steps, width=width, height=height,
                            guidance=None if guidance is None else float(guidance), aspect=None,
                            seed=None if new_seed or seed is None or seed == RANDOM_SEED else seed)
+        # "Again with a new seed" draws the request anew; it does not change the picture on screen.
         return replace(base, prompt=prompt.strip(), negative_prompt=(negative or "").strip(), settings=settings,
-                       action="draw")
+                       action="draw", follows=base.follows and not new_seed)
+
+    def starting_point(self, session: Session, request: ImageRequest) -> tuple[object | None, str]:
+        """The picture a drawing starts from (a voice2img.pictures.Picture, or None: from noise)
+        and how a follow-up is drawn: "refine" starts from the picture on screen, "redraw" from
+        where that picture started (the starting picture, or noise) with the same seed; "" for a
+        new request. Said by voice ("change this picture", "from scratch"), else the tab's
+        setting, else the server's."""
+        if not (request.follows and request.action == "draw" and session.stack):
+            return session.start, ""
+        way = request.settings.follow_up or session.follow_ups or self.follow_ups
+        if way == "refine":
+            from ..pictures import load_picture
+
+            return load_picture(session.stack[-1].png), way
+        return session.start, way
 
     def draw(self, session: Session, request: ImageRequest, model: str | None = None, progress=None) -> list[Entry]:
         """Draw and keep the request's images; they join the session's gallery and undo stack.
@@ -316,11 +337,12 @@ class Studio:
         only: nothing is lost, and the picture they went back to stays the current one.
         """
         pipeline = self.pipeline_for(model)
-        chosen = pipeline.renderer.settings_for(request, session.start)  # as it will be drawn: defaults filled in
+        init, way = self.starting_point(session, request)
+        chosen = pipeline.renderer.settings_for(request, init)  # as it will be drawn: defaults filled in
         self.limits.check(chosen["steps"], chosen["width"], chosen["height"], request.settings.num_images or 1)
         undos = session.undos
         timings: dict = {}
-        drawings = pipeline.draw(request, progress=progress, timings=timings, init=session.start)
+        drawings = pipeline.draw(request, progress=progress, timings=timings, init=init)
         transcript = session.transcript
         if transcript is None:  # drawn from the boxes alone
             from ..hear import Transcript
@@ -330,6 +352,7 @@ class Studio:
         result = pipeline.keep(result, self.out_dir, stem=_stem(request.prompt))
         entries = [Entry(request=replace(request, settings=replace(request.settings, seed=d.seed)), transcript=transcript.text,
                          png=str(png), seed=d.seed, timings=result.timings, safety=d.safety, shown=self.shown(png),
+                         way=way, strength=d.strength,
                          settings={"steps": d.steps, "guidance": d.guidance, "width": d.width, "height": d.height,
                                    "model": d.model})
                    for d, png in zip(result.drawings, result.png_paths)]

@@ -186,7 +186,17 @@ def drawn(studio: Studio, s: Session, entries: list[Entry]) -> dict:
     blurred = sum(1 for x in entries if (x.safety or {}).get("decision") == "blurred")
     note = f" {blurred} blurred by this server's content check." if blurred else ""
     return {**entry(e), "gallery": gallery(s), "timings": f"Times: {took}",
-            "status": f"Done: {count} of “{e.request.prompt}”, seed {e.seed}.{note}"}
+            "status": f"Done: {count} of “{e.request.prompt}”, seed {e.seed}.{_how(e)}{note}"}
+
+
+def _how(e: Entry) -> str:
+    """How a follow-up was drawn, and the words that ask for the other way."""
+    if e.way == "refine":
+        return (f" Changed the picture on screen (image to image, strength {e.strength:g}); "
+                "say “from scratch” to redraw it instead.")
+    if e.way == "redraw":
+        return " Redrawn with the same seed; say “change this picture” to change the picture on screen instead."
+    return ""
 
 
 def model_defaults(studio: Studio, model: str) -> dict:

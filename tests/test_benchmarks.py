@@ -95,3 +95,10 @@ def test_follow_up_modes_benchmark_measures_both_ways():
     # Redrawing the unchanged request with its seed gives back the same pixels; refining re-encodes them.
     assert ways["redraw"]["unasked_change"] == 0 and ways["refine 0.5"]["unasked_change"] > 0
     assert all(-1 <= w["layout_kept"] <= 1 for w in ways.values())
+
+
+def test_previews_benchmark_times_both_runs():
+    report = json.loads(run("benchmarks/previews.py").stdout)
+    on, off = report["with_previews"], report["without_previews"]
+    assert on["during_speech"] >= 2 and off["during_speech"] == 0
+    assert on["end_of_speech_to_image_s"] > 0 and off["end_of_speech_to_image_s"] > 0

@@ -25,6 +25,7 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 AXE = ROOT / "tests" / ".axe" / "node_modules" / "axe-core" / "axe.min.js"
 CONVERSATION = ROOT / "tests" / "data" / "conversation.wav"
 WATERCOLOR = ROOT / "tests" / "data" / "make_it_a_watercolor.wav"  # "Make it a watercolor painting, just a little."
+LONG_REQUEST = ROOT / "tests" / "data" / "long_request.wav"  # about 8 s of speech, four clauses
 ARTIFACTS = Path(os.environ.get("VOICE2IMG_ARTIFACTS", ROOT / "test-artifacts"))
 WAIT = 60_000  # ms; the first hearing loads Whisper
 
@@ -66,7 +67,7 @@ def page_with(server):
             browsers.append(browser)
             page = browser.new_page(viewport={"width": 1280, "height": 1000})
             page.goto(url)
-            page.locator("#status[aria-live=polite]").wait_for(timeout=WAIT)
+            page.locator("#voice2img-status[aria-live=polite]").wait_for(timeout=WAIT)
             return page
 
         yield open_page
@@ -75,11 +76,11 @@ def page_with(server):
 
 
 def status(page) -> str:
-    return page.locator("#status").inner_text()
+    return page.locator("#voice2img-status").inner_text()
 
 
 def wait_status(page, pattern: str, timeout: int = WAIT) -> str:
-    page.wait_for_function("p => new RegExp(p).test(document.querySelector('#status').innerText)", arg=pattern,
+    page.wait_for_function("p => new RegExp(p).test(document.querySelector('#voice2img-status').innerText)", arg=pattern,
                            timeout=timeout)
     return status(page)
 
@@ -97,7 +98,7 @@ def wait_gallery(page, n: int) -> None:
 
 
 def image_alt(page) -> str:
-    return page.locator("#image img").first.get_attribute("alt") or ""
+    return page.locator("#voice2img-image img").first.get_attribute("alt") or ""
 
 
 def shot(page, name: str) -> None:
@@ -257,7 +258,7 @@ def test_axe_finds_no_wcag_violations_in_any_state(page_with, size):
     for _ in range(2):  # twelve images: more than a row of thumbnails at any size
         before = status(page)  # "Done: …" already: wait for this drawing's own Done (a new seed)
         page.locator("#again").click()
-        page.wait_for_function("b => document.querySelector('#status').innerText !== b", arg=before, timeout=WAIT)
+        page.wait_for_function("b => document.querySelector('#voice2img-status').innerText !== b", arg=before, timeout=WAIT)
         wait_status(page, "^Done")
     wait_gallery(page, 12)
     problems += axe_problems(page, "full history")
@@ -398,7 +399,7 @@ def test_a_full_queue_says_so_and_counts_nothing(tiny_model_dir, tmp_path):
             for prompt in ("a slow snail", "a quick hare", "a patient heron"):
                 page = browser.new_page(viewport={"width": 1280, "height": 1000})
                 page.goto(f"http://127.0.0.1:{port}/")
-                page.locator("#status[aria-live=polite]").wait_for(timeout=WAIT)
+                page.locator("#voice2img-status[aria-live=polite]").wait_for(timeout=WAIT)
                 page.locator("#prompt textarea").fill(prompt)
                 pages.append(page)
             first, second, third = pages
@@ -471,3 +472,58 @@ def test_a_picture_given_then_a_spoken_restyle_changes_it(page_with, server, tmp
     assert "Changed the picture on screen" in said
     newest = sorted(set(server[1].glob("*.png")) - before - set(made))
     assert read_metadata(newest[0])["voice2img"]["init_image"]["sha256"] == hashlib.sha256(made[0].read_bytes()).hexdigest()
+
+
+# Records, in the page, each status text and each preview shown (its alt text), as they come.
+WATCH = """() => {
+  const w = window.__seen = {status: [], previews: []};
+  const s = document.getElementById('voice2img-status');
+  new MutationObserver(() => {
+    const t = s.innerText.trim();
+    if (t && w.status[w.status.length - 1] !== t) w.status.push(t);
+  }).observe(s, {subtree: true, childList: true, characterData: true});
+  setInterval(() => {
+    const img = document.querySelector('#voice2img-image img');
+    const alt = img ? (img.getAttribute('alt') || '') : '';
+    if (alt.startsWith('Preview of') && w.previews[w.previews.length - 1] !== alt) w.previews.push(alt);
+  }, 50);
+}"""
+
+
+@pytest.mark.parametrize("size", [(1280, 1000), (390, 844)], ids=["desktop", "phone"])
+def test_previews_form_while_a_long_request_is_spoken(page_with, server, size):
+    """A long request spoken hands-free: previews appear while it is said, with the seed the final
+    image then uses; the image and the Stop control are in view together while listening; the
+    history holds one entry; the status line says "preview" once, not per image."""
+    from voice2img.keep import read_metadata
+
+    page = page_with(LONG_REQUEST)
+    page.set_viewport_size({"width": size[0], "height": size[1]})
+    name = "desktop" if size[0] > 600 else "phone"
+    before = set(server[1].glob("*.png"))
+    page.evaluate(WATCH)
+    page.locator("#mic").get_by_role("button", name="Record").click()
+    page.wait_for_function("() => window.__seen.previews.length >= 1", timeout=WAIT)
+    # While listening, at this size: the picture and the Stop control, both in view.
+    stop = page.locator("#mic").get_by_role("button", name="Stop").bounding_box()
+    picture = page.locator("#voice2img-image").bounding_box()
+    assert stop and picture, "the Stop control or the image is not rendered"
+    assert 0 <= stop["y"] and stop["y"] + stop["height"] <= size[1], f"Stop is out of view at {name} size: {stop}"
+    assert 0 <= picture["y"] and picture["y"] + picture["height"] / 2 <= size[1], f"the image is out of view: {picture}"
+    assert stop["height"] >= 44 and stop["width"] >= 44, f"the Stop control is smaller than 44 px: {stop}"
+    problems = axe_problems(page, f"{name}: a preview on screen") if AXE.exists() else []
+    shot(page, f"{name}-preview.png")
+    said = wait_status(page, "^Done", timeout=2 * WAIT)
+    seen = page.evaluate("() => window.__seen")
+    page.locator("#mic").get_by_role("button", name="Stop").click()
+    assert not problems, "\n".join(problems)
+    previews = list(dict.fromkeys(seen["previews"]))
+    assert len(previews) >= 2, f"fewer than two different previews while speaking: {previews}"
+    assert image_alt(page) == field(page, "prompt")  # the final image: its alt text is its prompt, as ever
+    made = sorted(set(server[1].glob("*.png")) - before)
+    assert len(made) == 1 and gallery_size(page) == 1  # previews are never kept, never in the history
+    seed = read_metadata(made[0])["voice2img"]["image_settings"]["seed"]
+    assert all(p.endswith(f"(seed {seed})") for p in previews), (seed, previews)
+    listening = [t for t in seen["status"] if t.startswith("Listening")]
+    assert listening.count("Listening… preview") == 1 and len(seen["status"]) <= 12, seen["status"]
+    assert "fox" in said and "cabin" in field(page, "prompt")

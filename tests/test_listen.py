@@ -238,3 +238,21 @@ def test_no_input_device_is_one_clear_line(tmp_path):
     assert run.returncode == 1
     assert run.stderr.strip().splitlines() == [
         "voice2img: error: no microphone: this machine has no audio input device (PortAudio found none)"]
+
+
+def test_previews_while_speaking_replace_one_file(pulse, tmp_path, tiny_model_dir):
+    """`listen --previews DIR`: the words so far are drawn while a long request is spoken; the
+    newest preview replaces DIR/preview.png; only the final image is kept as an output."""
+    from PIL import Image
+
+    previews, out = tmp_path / "previews", tmp_path / "out"
+    with Listening(pulse, out, "--max-images", "1", "--previews", str(previews), tiny_model_dir=tiny_model_dir) as run:
+        run.wait_for("[listening]")
+        speak(pulse, ROOT / "tests" / "data" / "long_request.wav")
+        speak(pulse, SAMPLES / "red_fox.wav")  # more audio after the pause
+        assert run.finish(timeout=180) == 0, run.stderr
+    shown = [line for line in run.err if line.startswith("[preview] ")]
+    assert len(shown) >= 2, run.stderr
+    assert Image.open(previews / "preview.png").size == (64, 64)
+    assert sorted(p.name for p in previews.iterdir()) == ["preview.png"]  # no half-written file left
+    assert len(list(out.glob("*.png"))) == 1 and "cabin" in json.loads(run.out[0])["prompt"]

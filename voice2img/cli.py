@@ -190,6 +190,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="after words a request cannot end on ('with', 'and', 'um'), wait this much longer; 0: no "
                         "(default: %(default)s)")
     p.add_argument("--max-images", type=_at_least(1, int), metavar="N", help="stop after N images (default: until Ctrl-C)")
+    p.add_argument("--previews", metavar="DIR", help="draw the words heard so far while you speak, and keep the newest "
+                   "preview in DIR/preview.png (replaced atomically, for an image viewer to watch); never kept as outputs")
     _hearing_args(p, device_flag="--compute-device")
     _understanding_args(p)
     _drawing_args(p)
@@ -224,6 +226,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="most images one request may draw (default: %(default)s)")
     p.add_argument("--pause-seconds", type=_at_least(0.1), default=Limits.pause_seconds,
                    help="the page's starting value for the pause that ends a spoken request (default: %(default)s)")
+    p.add_argument("--previews", choices=["auto", "on", "off"], default="auto",
+                   help="draw the words heard so far while someone speaks: auto turns them on when one preview "
+                        "takes at most 1.5 s on this machine (timed at start); each visitor can switch (default: %(default)s)")
     p.add_argument("--follow-ups", choices=FOLLOW_UP_WAYS, default=FOLLOW_UPS,
                    help="how a change such as 'make it blue' is drawn: redraw (from scratch, the same seed) or refine "
                         "(image to image from the picture on screen); each visitor can switch (default: %(default)s, "
@@ -495,7 +500,7 @@ def cmd_listen(args) -> int:
             pipeline = _pipeline(args)
             pipeline.marker.prepare()  # unusable signing credentials stop it before it listens
             listen(pipeline, args.out, report, device=args.input_device, live_options=options,
-                   max_utterances=args.max_images, stop=stop)
+                   max_utterances=args.max_images, stop=stop, previews_dir=args.previews)
         except KeyboardInterrupt:  # only while loading, before anything was heard
             report(Heard("stopped", "stopped before listening"))
     return 0
@@ -516,7 +521,8 @@ def cmd_serve(args) -> int:
     pipeline = _pipeline(args)
     pipeline.marker.prepare()  # unusable signing credentials stop the server before it starts
     serve(pipeline, host=args.host, port=args.port, out_dir=args.out, models=tuple(args.also_model),
-          limits=limits, share=args.share, auth=auth, open_to_network=args.no_auth_on_network, follow_ups=args.follow_ups)
+          limits=limits, share=args.share, auth=auth, open_to_network=args.no_auth_on_network, follow_ups=args.follow_ups,
+          previews=args.previews)
     return 0
 
 

@@ -21,6 +21,7 @@ from .audio import SAMPLE_RATE, Resampler
 from .errors import Stopped, Voice2ImgError
 
 BLOCK_SECONDS = 0.1
+PREVIEW_EVERY_MS = 700  # with --previews, how often the words so far are heard while someone speaks
 EXIT_INTERRUPTED = 130  # a second Ctrl-C: what shells report for a program ended by SIGINT
 
 
@@ -28,7 +29,7 @@ EXIT_INTERRUPTED = 130  # a second Ctrl-C: what shells report for a program ende
 class Heard:
     """What the listener reports to its shell for each utterance."""
 
-    kind: str  # "loading", "listening", "speech", "holding", "drawing", "drawn", "no speech", "error", "stopped"
+    kind: str  # "loading", "listening", "speech", "holding", "preview", "drawing", "drawn", "no speech", "error", "stopped"
     message: str = ""
     result: object | None = None  # pipeline.Result for "drawn"
 
@@ -130,18 +131,29 @@ def load_models(pipeline, live_options=None):
 
 
 def listen(pipeline, out_dir, report: Callable[[Heard], None], device=None, live_options=None,
-           max_utterances: int | None = None, stop: Stop | None = None) -> int:
+           max_utterances: int | None = None, stop: Stop | None = None, previews_dir=None) -> int:
     """Record until ``stop`` is set (Ctrl-C, with ``stop.on_ctrl_c()``) or ``max_utterances``
     images are drawn; draw each utterance. Returns how many images were drawn.
+
+    With ``previews_dir``, the words heard so far are drawn while the person speaks (see
+    :mod:`voice2img.previews`) and the newest preview replaces ``previews_dir/preview.png``.
 
     Stopping drops what is not drawn yet (speech in progress, a request heard or being drawn)
     and says so; an image already drawn is kept."""
     stop = stop or Stop()
+    if previews_dir is not None:
+        from dataclasses import replace
+
+        from .live import LiveOptions
+
+        live_options = replace(live_options or LiveOptions(), previews=True,
+                               partial_every_ms=(live_options.partial_every_ms if live_options else 0) or PREVIEW_EVERY_MS)
     sd = _sounddevice()
     index = pick_device(device)
     rate = _usable_rate(sd, index)
     report(Heard("loading", "loading the voice-activity model, Whisper and the image model…"))
     listener = load_models(pipeline, live_options)
+    previewer = _previewer(pipeline, previews_dir, report) if previews_dir is not None else None
     stop.abortable = False  # from here a Ctrl-C only sets the flag: see Stop
     if stop.is_set():
         return 0
@@ -155,6 +167,21 @@ def listen(pipeline, out_dir, report: Callable[[Heard], None], device=None, live
                                 blocksize=int(rate * BLOCK_SECONDS), callback=on_audio)
     except Exception as exc:  # PortAudioError and friends: the device refused
         raise Voice2ImgError(f"the microphone could not be opened ({exc})") from None
+    try:
+        drawn, dropped = _loop(stream, sd, index, rate, listener, previewer, chunks, pipeline, out_dir, report, stop,
+                               max_utterances)
+    finally:
+        if previewer is not None:
+            previewer.close()
+    if stop.is_set():
+        if not dropped and listener.in_utterance:
+            dropped = "what you were saying was not heard"
+        report(Heard("stopped", f"stopped; {drawn} image{'s' * (drawn != 1)} drawn" + (f"; {dropped}" if dropped else "")))
+    return drawn
+
+
+def _loop(stream, sd, index, rate, listener, previewer, chunks, pipeline, out_dir, report, stop, max_utterances):
+    """Hear and draw until stopped; (images drawn, what a stop left undrawn)."""
     name = sd.query_devices(index)["name"]
     resample = None if rate == SAMPLE_RATE else Resampler(rate)  # keeps its filter state across blocks
     drawn = 0
@@ -171,13 +198,42 @@ def listen(pipeline, out_dir, report: Callable[[Heard], None], device=None, live
                     if event.kind == "final":
                         dropped = f"“{event.result.request.prompt}” was heard but not drawn"
                     break
+                if previewer is not None:
+                    if event.kind == "partial":
+                        previewer.want(event.request)
+                    elif event.kind in ("final", "no speech"):
+                        previewer.settle()  # the final image waits behind one preview at most
+                        previewer.reset()
                 made, dropped = _handle(event, pipeline, out_dir, report, stop)
                 drawn += made
-    if stop.is_set():
-        if not dropped and listener.in_utterance:
-            dropped = "what you were saying was not heard"
-        report(Heard("stopped", f"stopped; {drawn} image{'s' * (drawn != 1)} drawn" + (f"; {dropped}" if dropped else "")))
-    return drawn
+    return drawn, dropped
+
+
+def _previewer(pipeline, folder, report):
+    """A Previewer that replaces ``folder/preview.png`` with each new preview, atomically, so an
+    image viewer watching it never reads half a file."""
+    from pathlib import Path
+
+    from .previews import Previewer
+
+    folder = Path(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise Voice2ImgError(f"--previews {folder}: cannot make the folder ({exc.strerror})") from None
+    target = folder / "preview.png"
+
+    def write(preview) -> None:
+        part = folder / f".preview-{os.getpid()}.png.part"
+        try:
+            preview.image.save(part, "PNG")
+            os.replace(part, target)
+        except OSError as exc:
+            report(Heard("error", f"preview not written to {target}: {exc.strerror}"))
+            return
+        report(Heard("preview", f"{preview.prompt} (preview {preview.number}, {preview.seconds:.2f} s) → {target}"))
+
+    return Previewer(pipeline, on_preview=write)
 
 
 def _handle(event, pipeline, out_dir, report, stop: Stop) -> tuple[int, str]:

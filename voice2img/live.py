@@ -12,14 +12,16 @@ after words that cannot end a request ("a red car with…", "and", "um") is give
 
 from __future__ import annotations
 
+import secrets
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable
 
 import numpy as np
 
 from .audio import SAMPLE_RATE, Audio
 from .errors import NoSpeechError
+from .understand import MAX_SEED
 
 FRAME = 512  # Silero's window at 16 kHz: 32 ms
 
@@ -34,6 +36,7 @@ class LiveOptions:
     max_utterance_s: float = 25.0  # an utterance this long is ended even without a pause
     partial_every_ms: int = 0  # while someone speaks, hear what they said so far this often (0: never)
     unfinished_extra_ms: int = 1400  # a pause after "with", "and", "the", "um"… may last this much longer (0: no)
+    previews: bool = False  # understand each partial transcript, seeded with the final image's seed (voice2img.previews)
 
 
 @dataclass(frozen=True, eq=False)
@@ -45,6 +48,7 @@ class LiveEvent:
     message: str = ""
     compute_seconds: float = 0.0  # hearing time spent after the utterance ended (0 when speculation was used)
     speech_end: float = 0.0  # seconds of stream audio where the utterance's speech ended
+    request: object | None = None  # for "partial" with previews on: the words so far, understood and seeded
 
 
 @dataclass
@@ -54,6 +58,7 @@ class _Utterance:
     speech_samples: int = 0
     last_speech_end: int = 0  # stream sample where speech was last heard
     partial_at: int = 0  # frames in the utterance when the last partial transcript was made
+    seed: int = 0  # the seed its previews and its final image share (with previews on)
 
 
 class LiveListener:
@@ -120,7 +125,8 @@ class LiveListener:
             if not speech:
                 return events
             preroll = history[-(o.preroll_ms * SAMPLE_RATE // 1000):] if o.preroll_ms else history[:0]
-            u = self._utterance = _Utterance(start=self.samples_seen - FRAME - len(preroll), audio=[np.asarray(preroll)])
+            u = self._utterance = _Utterance(start=self.samples_seen - FRAME - len(preroll), audio=[np.asarray(preroll)],
+                                             seed=secrets.randbelow(MAX_SEED + 1))
             events.append(LiveEvent("speech", self.samples_seen / SAMPLE_RATE))
         u.audio.append(frame)
         if speech:
@@ -154,13 +160,20 @@ class LiveListener:
 
     def _partial(self, u: _Utterance) -> LiveEvent:
         transcript = self.pipeline.transcribe(_audio(u))
-        return LiveEvent("partial", self.samples_seen / SAMPLE_RATE, message="" if transcript.no_speech else transcript.text)
+        text = "" if transcript.no_speech else transcript.text
+        request = None
+        if self.options.previews and text:
+            request = _seeded(self.pipeline.understand(transcript, self.context()), u.seed)
+        return LiveEvent("partial", self.samples_seen / SAMPLE_RATE, message=text, request=request)
 
     def _hear(self, u: _Utterance):
         try:
-            return self.pipeline.hear_and_understand(_audio(u), self.context())
+            result = self.pipeline.hear_and_understand(_audio(u), self.context())
         except NoSpeechError as exc:
             return exc
+        if self.options.previews:  # the final image keeps the composition its previews showed
+            result = replace(result, request=_seeded(result.request, u.seed))
+        return result
 
     def _finish(self) -> list[LiveEvent]:
         u, self._utterance = self._utterance, None
@@ -196,6 +209,14 @@ def sounds_unfinished(outcome) -> bool:
         return True
     words = text.lower().rstrip(".!?").split()
     return bool(words) and words[-1].strip(",;:\"'") in _UNFINISHED
+
+
+def _seeded(request, seed: int):
+    """A new drawing with no seed said gets the utterance's; a follow-up keeps its picture's seed,
+    and "again" asks for a new one."""
+    if request.action != "draw" or request.settings.seed is not None:
+        return request
+    return replace(request, settings=replace(request.settings, seed=seed))
 
 
 def _audio(u: _Utterance) -> Audio:

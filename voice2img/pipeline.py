@@ -188,6 +188,33 @@ class Pipeline:
         drawings = self._draw_each(request, chosen, progress, timings, init)
         return self._judge(drawings, timings)
 
+    def preview(self, request: ImageRequest, steps: int | None = None, scale: float = 0.5, min_side: int = 64,
+                init=None) -> Drawing | None:
+        """A quick drawing of ``request`` to show while someone is still speaking: the same model
+        and seed, ``steps`` (default: a quarter of the final's, at least 1) and sides ``scale``
+        times the final's. Never kept. None when the operator's blocklist or image check
+        withholds it (a preview is checked like any image, but triggers nothing)."""
+        try:
+            self.safety.check_prompt(request.prompt)
+        except BlockedError:
+            return None
+        renderer = self.renderer
+        chosen = renderer.settings_for(request, init)
+        multiple = renderer.profile.size_multiple
+        side = lambda v: max(min_side, int(v * scale) // multiple * multiple)  # noqa: E731
+        settings = replace(request.settings, steps=steps or max(1, chosen["steps"] // 4), width=side(chosen["width"]),
+                           height=side(chosen["height"]), seed=chosen["seed"], aspect=None, num_images=None)
+        if renderer.pipe is None:
+            renderer.load()
+        drawing = renderer.render(replace(request, settings=settings), init=init)
+        check = self.safety.images
+        if check is not None:
+            image, verdict = check.judge(drawing.image)
+            if image is None:
+                return None
+            drawing = replace(drawing, image=image, safety=verdict.as_dict())
+        return drawing
+
     def _judge_start(self, init, timings: dict):
         """The starting picture as the operator's image check lets it be used."""
         check = self.safety.images

@@ -2,7 +2,8 @@
 person would speak them into the web UI's microphone (festival's slt voice, 16 kHz mono; Chromium's
 fake microphone resamples it); and without_the_people.wav, a follow-up alone. Needs festival,
 festvox-us-slt-hts and sox (whose dither makes each run differ in its last bits). Also
-make_it_a_watercolor.wav: a restyle of a starting picture.
+make_it_a_watercolor.wav: a restyle of a starting picture; and long_request.wav, a request of
+several clauses (about 9 s) for the live previews.
 
 Run from the repo root: python tests/data/make_conversation.py
 """
@@ -13,6 +14,8 @@ from pathlib import Path
 
 HERE = Path(__file__).parent
 LINES = ["A red fox sleeping in the snow.", "Make it blue.", "Go back."]
+LONG = ("A red fox sleeping in the snow, under a full moon, with tall pine trees behind it, "
+        "and a small wooden cabin with warm light in the windows.")
 PAUSE = 2.5  # seconds after each line: far longer than the 0.6-s pause that ends an utterance
 
 
@@ -34,6 +37,8 @@ def main() -> None:
         spoken("Without the people.", HERE / "without_the_people.wav", tmp)
         # A restyle, said to a starting picture: what it should become, and how much may change.
         spoken("Make it a watercolor painting, just a little.", HERE / "make_it_a_watercolor.wav", tmp)
+        # A long request, clause after clause, for watching previews form while it is spoken.
+        spoken(LONG, HERE / "long_request.wav", tmp)
     (HERE / "conversation.txt").write_text("\n".join(LINES) + "\n")
 
 

@@ -39,11 +39,11 @@ def generate(studio: Studio, audio_path: str | None) -> dict:
 
 
 def build_app(pipeline: Pipeline | Studio, out_dir: str = DEFAULT_OUT, models: tuple = (), limits: Limits | None = None,
-              follow_ups: str = FOLLOW_UPS):
+              follow_ups: str = FOLLOW_UPS, previews: str = "auto"):
     """The Gradio Blocks app. Launch it with :func:`launch` (it sets the page's CSS and scripts)."""
     from .page import build_app as build
 
-    studio = pipeline if isinstance(pipeline, Studio) else Studio(pipeline, out_dir, models, limits, follow_ups)
+    studio = pipeline if isinstance(pipeline, Studio) else Studio(pipeline, out_dir, models, limits, follow_ups, previews)
     app = build(studio)
     app.studio = studio
     return app
@@ -59,9 +59,7 @@ def launch(app, host: str = "127.0.0.1", port: int | None = None, share: bool = 
     """
     from .page import CSS, JS_ON_LOAD
 
-    if (share or host not in LOOPBACK) and auth is None and not open_to_network:
-        raise Voice2ImgError(f"serving on {'a share link' if share else host} lets others use this machine: "
-                             "set --auth USER:PASSWORD (or VOICE2IMG_AUTH), or pass --no-auth-on-network")
+    _check_exposure(host, share, auth, open_to_network)
     studio: Studio = app.studio
     _fewer_malloc_arenas()
     studio.warm()
@@ -70,6 +68,12 @@ def launch(app, host: str = "127.0.0.1", port: int | None = None, share: bool = 
     return app.launch(server_name=host, server_port=port, share=share, auth=auth, css=CSS, js=JS_ON_LOAD,
                       max_file_size=int(studio.limits.max_upload_mb * 1024 * 1024),
                       show_error=False, prevent_thread_lock=not block, quiet=quiet)
+
+
+def _check_exposure(host: str, share: bool, auth, open_to_network: bool) -> None:
+    if (share or host not in LOOPBACK) and auth is None and not open_to_network:
+        raise Voice2ImgError(f"serving on {'a share link' if share else host} lets others use this machine: "
+                             "set --auth USER:PASSWORD (or VOICE2IMG_AUTH), or pass --no-auth-on-network")
 
 
 def _fewer_malloc_arenas(arenas: int = 2) -> None:
@@ -88,8 +92,9 @@ def _fewer_malloc_arenas(arenas: int = 2) -> None:
 
 def serve(pipeline: Pipeline, host: str = "127.0.0.1", port: int = 7860, out_dir: str = DEFAULT_OUT,
           models: tuple = (), limits: Limits | None = None, share: bool = False, auth=None,
-          open_to_network: bool = False, follow_ups: str = FOLLOW_UPS) -> None:
-    app = build_app(pipeline, os.fspath(out_dir), models, limits, follow_ups)
+          open_to_network: bool = False, follow_ups: str = FOLLOW_UPS, previews: str = "auto") -> None:
+    _check_exposure(host, share, auth, open_to_network)  # before any model loads
+    app = build_app(pipeline, os.fspath(out_dir), models, limits, follow_ups, previews)
     launch(app, host, port, share=share, auth=auth, open_to_network=open_to_network)
 
 

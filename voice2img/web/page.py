@@ -1,9 +1,11 @@
 """The Gradio page: components in keyboard order, each handler a few lines that ask the Studio to
 take a step and :mod:`.views` what to show then.
 
-Layout, top to bottom (the Tab order): status (an aria-live region), mode and read-back, the
-live microphone, an audio file, typed text, what was heard and removed, the editable prompt and
-negative prompt, Generate / Again / Undo, the settings panel, the image, and this session's history.
+Layout, top to bottom (the Tab order): status (an aria-live region), the live microphone, mode,
+read-back, previews and pause, an audio file, a starting picture, typed text, what was heard and
+removed, the editable prompt and negative prompt, Generate / Again / Undo, the settings panel, the
+image (first on a phone), and this session's history. The status line and the image have stable
+ids, ``voice2img-status`` and ``voice2img-image``, for tools that follow the page.
 """
 
 from ..errors import Voice2ImgError
@@ -20,8 +22,20 @@ CSS = """
 :root, .dark { --button-primary-background-fill: #1d4ed8; --button-primary-background-fill-hover: #1e40af;
   --button-primary-text-color: #ffffff; --color-accent: #1d4ed8; }
 *:focus-visible { outline: 3px solid #1d4ed8 !important; outline-offset: 2px !important; }
-#status { font-size: 1.1rem; min-height: 2.5rem; border-left: 4px solid #1d4ed8; padding-left: 0.75rem; }
-#status [data-testid="status-tracker"] { display: none !important; } /* no timers in the spoken status */
+#voice2img-status { font-size: 1.1rem; min-height: 2.5rem; border-left: 4px solid #1d4ed8; padding-left: 0.75rem; }
+#voice2img-status [data-testid="status-tracker"] { display: none !important; } /* no timers in the spoken status */
+/* One large, high-contrast Record / Stop control: at least 44 px (WCAG 2.5.5). */
+#mic button { min-height: 48px; min-width: 48px; font-size: 1.1rem; }
+/* A phone: the picture first, small enough that Record stays in view below it while speaking. */
+@media (max-width: 720px) {
+  #main-row { flex-direction: column !important; }
+  #picture-column { order: -1; }
+  #voice2img-image { height: 36vh !important; max-height: 36vh !important; }
+  #voice2img-image img { max-height: calc(36vh - 3rem) !important; object-fit: contain; }
+  #timings:empty, #timings .prose:empty { display: none; }
+  #listening-options { flex-wrap: wrap !important; }
+  #listening-options > * { min-width: 100% !important; }
+}
 footer { display: none !important; }
 [data-testid="upload-text"] .or, .min_value, .max_value { color: #4b5563 !important; } /* AA contrast */
 """
@@ -33,7 +47,7 @@ JS_ON_LOAD = """
 () => {
   document.documentElement.setAttribute('lang', 'en');
   const fix = () => {
-    const s = document.getElementById('status');
+    const s = document.getElementById('voice2img-status');
     if (s && !s.hasAttribute('aria-live')) {
       s.setAttribute('role', 'status');
       s.setAttribute('aria-live', 'polite');
@@ -58,6 +72,9 @@ JS_ON_LOAD = """
     });
   };
   fix();
+  // Previews are motion: with prefers-reduced-motion they start off (the box turns them on).
+  const box = document.querySelector('#previews input[type=checkbox]');
+  if (box && box.checked && window.matchMedia && matchMedia('(prefers-reduced-motion: reduce)').matches) box.click();
   new MutationObserver(fix).observe(document.body, {childList: true, subtree: true, attributes: true,
                                                     attributeFilter: ['aria-label']});
 }
@@ -89,17 +106,20 @@ def build_app(studio: Studio):
                     "Follow-ups such as “make it blue”, “add a hat”, “without the people”, “wider”, "
                     "“again” or “undo” change the current picture. Every control works from the keyboard.")
         status = gr.Markdown("Ready. Press Record and speak, upload a recording, or type a request.",
-                             elem_id="status")
-        with gr.Row():
-            mode = gr.Radio(MODES, value=HANDS_FREE, label="When I stop speaking", elem_id="mode")
-            readback = gr.Checkbox(False, label="Read back what was heard and the prompt aloud", elem_id="readback")
-            # Some people pause longer mid-sentence: how long a pause ends a request is theirs to set.
-            pause = gr.Slider(0.3, 3.0, value=limits.pause_seconds, step=0.1, elem_id="pause",
-                              label="Pause that ends a request (seconds)")
-        with gr.Row(equal_height=False):
-            with gr.Column(scale=1):
+                             elem_id="voice2img-status")
+        # On a phone the picture comes first (CSS below), so it and Record are in view together.
+        with gr.Row(equal_height=False, elem_id="main-row"):
+            with gr.Column(scale=1, elem_id="controls"):
                 mic = gr.Audio(sources=["microphone"], streaming=True, type="filepath", format=None,
                                label="Speak (live microphone)", elem_id="mic")
+                with gr.Row(elem_id="listening-options"):
+                    mode = gr.Radio(MODES, value=HANDS_FREE, label="When I stop speaking", elem_id="mode")
+                    readback = gr.Checkbox(False, label="Read back what was heard and the prompt aloud",
+                                           elem_id="readback")
+                    previews = gr.Checkbox(studio.previews_by_default, label=_previews_label(studio), elem_id="previews")
+                    # Some people pause longer mid-sentence: how long a pause ends a request is theirs to set.
+                    pause = gr.Slider(0.3, 3.0, value=limits.pause_seconds, step=0.1, elem_id="pause",
+                                      label="Pause that ends a request (seconds)")
                 upload = gr.Audio(sources=["upload"], type="filepath", format=None, label="Or upload a recording",
                                   elem_id="upload")
                 hear_file = gr.Button("Hear this recording", elem_id="hear-file")
@@ -130,14 +150,14 @@ def build_app(studio: Studio):
                     follow_ups = gr.Radio(FOLLOW_UP_CHOICES, value=studio.follow_ups, elem_id="follow-ups",
                                           label="A change such as “make it blue” (say “from scratch” or "
                                                 "“change this picture” to choose once)")
-            with gr.Column(scale=1):
-                image = gr.Image(label="Image", type="filepath", format="png", interactive=False, elem_id="image",
-                                 buttons=[], height=512)
+            with gr.Column(scale=1, elem_id="picture-column"):
+                image = gr.Image(label="Image", type="filepath", format="png", interactive=False,
+                                 elem_id="voice2img-image", buttons=[], height=512)
                 timings = gr.Markdown("", elem_id="timings")
                 download = gr.DownloadButton("Download PNG (with its metadata)", value=None, interactive=False,
                                              elem_id="download")
-                gallery = gr.Gallery(label="This session's images (press Enter on one to reload its request)",
-                                     columns=4, height="auto", allow_preview=False, elem_id="history")
+        gallery = gr.Gallery(label="This session's images (press Enter on one to reload its request)",
+                             columns=6, height="auto", allow_preview=False, elem_id="history")
         # Carriers the page needs but nobody sees: the hands-free draw trigger and the read-back text.
         trigger = gr.Textbox(visible="hidden", elem_id="trigger")
         speak = gr.Textbox(visible="hidden", elem_id="speak")
@@ -152,7 +172,7 @@ def build_app(studio: Studio):
             out = {session: s} if s is not None else {}
             for name, value in view.items():
                 if name == "image":
-                    value = gr.update(value=value.path, alt_text=value.alt)
+                    value = gr.update(value=value.path, alt_text=value.alt, label=value.label)
                 elif name == "download":
                     value = gr.update(value=value, interactive=bool(value))
                 out[parts[name]] = value
@@ -265,6 +285,12 @@ def build_app(studio: Studio):
             return {session: s}
 
         follow_ups.input(on_follow_ups, [session, follow_ups], [session], queue=False, **quiet)
+        def on_previews(s: Session, on: bool):
+            s = s or Session()
+            s.previews = bool(on)
+            return {session: s}
+
+        previews.input(on_previews, [session, previews], [session], queue=False, **quiet)
         undo.click(on_undo, [session], [session, status, image, download, *fields], queue=False, **quiet)
         gallery.select(on_select, [session], [session, status, heard, image, download, *fields], queue=False, **quiet)
         model.input(lambda m: show(None, views.model_defaults(studio, m)), [model],
@@ -278,6 +304,13 @@ def build_app(studio: Studio):
         app.unload(on_unload)
         _api(gr, studio)
     return app
+
+
+def _previews_label(studio: Studio) -> str:
+    label = "Show previews while I speak (never kept)"
+    if studio.previews == "auto" and studio.preview_seconds is not None:
+        label += f"; one takes {studio.preview_seconds:.1f} s here"
+    return label
 
 
 def _tab(request) -> str:

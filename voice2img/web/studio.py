@@ -24,6 +24,8 @@ from ..understand import A_PICTURE, ImageRequest, RequestSettings
 
 RANDOM_SEED = -1  # what the seed box holds for "a new random seed each time"
 PARTIAL_EVERY_MS = 1000  # how often the words so far are shown while someone speaks
+PREVIEW_FAST_S = 1.5  # previews are on by default ("auto") when one takes at most this long here
+PREVIEWS = ("auto", "on", "off")
 
 
 @dataclass(frozen=True)
@@ -112,6 +114,10 @@ class Session:
     undos: int = 0  # how many times this tab went back, so a drawing that finishes after an undo stays undone
     start: object | None = None  # the starting picture (voice2img.pictures.Picture): drawings change it
     follow_ups: str | None = None  # how this tab's follow-ups are drawn (FOLLOW_UP_WAYS); None: the server's default
+    previews: bool | None = None  # whether this tab sees previews while speaking; None: the server's default
+    previewer: object | None = None  # this tab's voice2img.previews.Previewer, made when first needed
+    previewing: bool = False  # a preview of the utterance in progress is on screen
+    preview_path: str = ""  # the file of the preview on screen (removed when the next one comes)
     lock: object = field(default_factory=threading.Lock, repr=False)  # one microphone chunk at a time
 
     @property
@@ -141,9 +147,13 @@ class Studio:
     """Shared by every session: one pipeline per image model on offer, each loaded once."""
 
     def __init__(self, pipeline: Pipeline, out_dir: str | os.PathLike, models: list[str] | tuple = (),
-                 limits: Limits | None = None, follow_ups: str = FOLLOW_UPS):
+                 limits: Limits | None = None, follow_ups: str = FOLLOW_UPS, previews: str = "auto"):
         if follow_ups not in FOLLOW_UP_WAYS:
             raise Voice2ImgError(f"follow-ups are drawn one of these ways: {', '.join(FOLLOW_UP_WAYS)} (got {follow_ups!r})")
+        if previews not in PREVIEWS:
+            raise Voice2ImgError(f"previews are one of: {', '.join(PREVIEWS)} (got {previews!r})")
+        self.previews = previews
+        self.preview_seconds: float | None = None  # one preview's time here, once measured (previews="auto")
         self.out_dir = Path(out_dir).resolve()
         self.limits = limits or Limits()
         self.follow_ups = follow_ups  # the default way a follow-up is drawn; each tab can choose
@@ -179,6 +189,32 @@ class Studio:
         get_vad_model()
         self.pipeline.hearer
         self.pipeline.renderer.load()
+        self.previews_by_default  # measured now, not while the first person speaks
+
+    @property
+    def previews_by_default(self) -> bool:
+        """Whether tabs see previews unless they choose: "on", "off", or ("auto") whether one
+        preview takes at most PREVIEW_FAST_S on this machine, timed once on a warm model."""
+        if self.previews != "auto":
+            return self.previews == "on"
+        if self.preview_seconds is None:
+            import time
+
+            from ..previews import Previewer
+
+            probe = Previewer(self.pipeline)
+            try:
+                request = ImageRequest("a red fox in the snow", settings=RequestSettings(seed=0))
+                probe.draw(request)  # the first call warms the model's buffers
+                started = time.perf_counter()
+                probe.draw(request)
+                self.preview_seconds = time.perf_counter() - started
+            finally:
+                probe.close()
+        return self.preview_seconds <= PREVIEW_FAST_S
+
+    def previews_for(self, session: Session) -> bool:
+        return self.previews_by_default if session.previews is None else session.previews
 
     @property
     def pipeline(self) -> Pipeline:
@@ -239,19 +275,62 @@ class Studio:
         with session.lock:
             if session.listener is None:
                 session.listener = self._listener(session, pause_seconds)
-            return session.listener.feed(load_audio(path).samples)
+            return self._previews(session, session.listener.feed(load_audio(path).samples))
 
     def _listener(self, session: Session, pause_seconds: float | None):
         from ..live import LiveListener, LiveOptions
 
         end = int(1000 * float(pause_seconds or self.limits.pause_seconds))
-        options = LiveOptions(end_silence_ms=end, speculate_ms=min(200, end // 2), partial_every_ms=PARTIAL_EVERY_MS)
+        previews = self.previews_for(session)
+        if previews and session.previewer is None:
+            from ..previews import Previewer
+
+            # Fair under load: while anyone's request waits or draws, previews pause.
+            session.previewer = Previewer(self.pipeline, paused=lambda: self.waiting > 0)
+        options = LiveOptions(end_silence_ms=end, speculate_ms=min(200, end // 2), partial_every_ms=PARTIAL_EVERY_MS,
+                              previews=previews)
         return LiveListener(self.pipeline, options, context=lambda: session.current)
+
+    def _previews(self, session: Session, events: list) -> list:
+        """The live events, with the words so far handed to this tab's previewer and a
+        ``preview`` event (result: a voice2img.previews.Preview) when a new one is ready."""
+        previewer = session.previewer
+        if previewer is None or not session.listener.options.previews:
+            return events
+        from ..live import LiveEvent
+
+        previewer.init = session.start  # previews change a starting picture as the final image will
+        out = []
+        for event in events:
+            if event.kind == "partial":
+                previewer.want(event.request)
+            elif event.kind in ("final", "no speech"):
+                previewer.settle()  # the final image waits behind one preview at most
+                previewer.reset()
+            out.append(event)
+        preview = previewer.take()
+        if preview is not None and session.listener.in_utterance:
+            out.append(LiveEvent("preview", events[-1].at if events else 0.0, result=preview))
+        return out
+
+    def preview_file(self, session: Session, preview) -> str:
+        """The preview as a private file for the page (never in the output folder); the one it
+        replaces is removed."""
+        folder = self._shown / uuid.uuid4().hex
+        folder.mkdir()
+        path = folder / "preview.png"
+        preview.image.save(path, "PNG")
+        if session.preview_path:
+            shutil.rmtree(Path(session.preview_path).parent, ignore_errors=True)
+        session.preview_path = str(path)
+        return str(path)
 
     def stop_listening(self, session: Session) -> list:
         """Stop was pressed: an utterance in progress is finished and heard."""
         with session.lock:
             events = session.listener.flush() if session.listener is not None else []
+            if session.listener is not None:
+                events = self._previews(session, events)
             session.listener = None
         return events
 

@@ -24,6 +24,7 @@ from ..errors import Voice2ImgError
 from .studio import RANDOM_SEED, Entry, Heard, Session, Studio
 
 HANDS_FREE, REVIEW = "hands-free", "review"
+PREVIEW_LABEL = "Preview while you speak (not kept)"
 STATUS_EVERY_S = 0.5  # the status line says the drawing step at most this often: screen readers keep up
 
 log = logging.getLogger("voice2img.web")
@@ -35,6 +36,7 @@ class Picture:
 
     path: str
     alt: str
+    label: str = "Image"  # what the image area is called: "Preview …" while a preview is shown
 
 
 def heard(studio: Studio, s: Session, h: Heard, mode: str) -> dict:
@@ -90,17 +92,26 @@ def gallery(s: Session) -> list[tuple[str, str]]:
 def live(studio: Studio, s: Session, events, mode: str) -> dict:
     """What the live microphone's events come to: the words so far, or a heard turn."""
     out: dict = {}
+    # Said once when the first preview appears, then left alone: a screen reader is not told of each preview.
+    listening = lambda: "Listening… preview" if s.previewing else "Listening… (speech)"  # noqa: E731
     for event in events:
         if event.kind == "speech":
-            out["status"] = "Listening… (speech)"
+            s.previewing = False
+            out["status"] = listening()
         elif event.kind == "partial" and event.message:
-            out.update(heard=event.message + " …", status="Listening… (speech)")
+            out.update(heard=event.message + " …", status=listening())
+        elif event.kind == "preview":
+            p = event.result
+            s.previewing = True
+            out.update(image=Picture(studio.preview_file(s, p), f"Preview of {p.prompt} (seed {p.seed})", PREVIEW_LABEL),
+                       status=listening())
         elif event.kind == "holding":
             out.update(heard=event.message + " …",
                        status="Listening… that sounded unfinished, so I am waiting for the rest.")
         elif event.kind == "no speech":
             out["status"] = "Heard no words there; still listening."
         elif event.kind == "final":
+            s.previewing = False
             try:
                 out.update(heard(studio, s, studio.take(s, event.result), mode))
             except Voice2ImgError as exc:

@@ -43,12 +43,12 @@ def run_once(pipeline, samples, previews: bool) -> dict:
         for event in listener.feed(samples[i:i + step]):
             if event.kind == "partial" and event.request is not None and not event.request.empty and first_words is None:
                 first_words = time.monotonic()
-            if event.kind == "partial" and previewer is not None:
-                previewer.want(event.request)
+            if previewer is not None:
+                if event.kind == "final":
+                    out["previews_dropped"] = previewer.dropped  # before hear() starts the next utterance afresh
+                previewer.hear(event)  # at "final": settled, so the final image waits behind one preview at most
             if event.kind == "final":
                 speech_end = started + event.speech_end
-                if previewer is not None:
-                    previewer.settle()
                 request = event.result.request
                 pipeline.renderer.render(replace(request, settings=replace(request.settings, num_images=None)))
                 out["end_of_speech_to_image_s"] = round(time.monotonic() - speech_end, 3)
@@ -59,7 +59,6 @@ def run_once(pipeline, samples, previews: bool) -> dict:
     if previewer is not None:
         previewer.close()
         out["previews_shown"] = len(shown)
-        out["previews_dropped"] = previewer.dropped
         if shown and first_words is not None:
             out["first_content_words_to_first_preview_s"] = round(shown[0][0] - first_words, 3)
             out["preview_draw_s"] = round(sorted(p.seconds for _, p in shown)[len(shown) // 2], 3)

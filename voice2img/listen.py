@@ -199,11 +199,7 @@ def _loop(stream, sd, index, rate, listener, previewer, chunks, pipeline, out_di
                         dropped = f"“{event.result.request.prompt}” was heard but not drawn"
                     break
                 if previewer is not None:
-                    if event.kind == "partial":
-                        previewer.want(event.request)
-                    elif event.kind in ("final", "no speech"):
-                        previewer.settle()  # the final image waits behind one preview at most
-                        previewer.reset()
+                    previewer.hear(event)
                 made, dropped = _handle(event, pipeline, out_dir, report, stop)
                 drawn += made
     return drawn, dropped

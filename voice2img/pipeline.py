@@ -207,13 +207,10 @@ class Pipeline:
         if renderer.pipe is None:
             renderer.load()
         drawing = renderer.render(replace(request, settings=settings), init=init)
-        check = self.safety.images
-        if check is not None:
-            image, verdict = check.judge(drawing.image)
-            if image is None:
-                return None
-            drawing = replace(drawing, image=image, safety=verdict.as_dict())
-        return drawing
+        try:
+            return self._judge((drawing,), {})[0]  # the image check, as for every drawing
+        except BlockedError:
+            return None
 
     def _judge_start(self, init, timings: dict):
         """The starting picture as the operator's image check lets it be used."""

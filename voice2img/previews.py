@@ -88,6 +88,15 @@ class Previewer:
             self._lock.notify_all()
         return True
 
+    def hear(self, event) -> None:
+        """Follow a voice2img.live.LiveEvent: a partial transcript's words are wanted; at the end
+        of an utterance ("final", "no speech") what is left is settled and the next starts afresh."""
+        if event.kind == "partial":
+            self.want(event.request)
+        elif event.kind in ("final", "no speech"):
+            self.settle()  # the final image waits behind one preview at most
+            self.reset()
+
     def take(self) -> Preview | None:
         """The newest finished preview not taken before, if any."""
         with self._lock:
@@ -151,7 +160,7 @@ class Previewer:
                     preview = replace(preview, number=self.drawn, asked_at=asked_at)
                     self._latest = preview
                 else:
-                    preview = None  # out of date already: newer words are waiting, or it was settled
+                    preview = None  # the utterance ended (settled or reset) while it was drawing
                 self._lock.notify_all()
             if preview is not None and self.on_preview is not None:
                 self.on_preview(preview)

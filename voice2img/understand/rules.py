@@ -284,8 +284,7 @@ class RulesRewriter:
                 return fresh
             # "make it blue", "again", "undo" with nothing on screen: there is nothing to change,
             # and "blue" or "undo" drawn as a picture is not what was asked.
-            return ImageRequest(prompt="", transcript=transcript, removed=fresh.removed + (
-                Removal(_finish(light), NO_PICTURE_YET),), notes=fresh.notes)
+            return _no_picture_yet(fresh, transcript, _finish(light))
         # Settings said with a change ("make it blue, just a little", "add a hat, in watercolor") are
         # read as settings; what is left is the change.
         said = _finish(self._settings(self._restyle(light), _Work())) or _finish(light)
@@ -308,8 +307,7 @@ class RulesRewriter:
 
         said = _OPENERS.sub("", _finish(self._settle_light(transcript)).strip(" ,.!?")).strip(" ,.!?")
         if UNDO.match(said) or AGAIN.match(said):
-            return ImageRequest(prompt="", transcript=transcript, removed=fresh.removed + (
-                Removal(said, NO_PICTURE_YET),), notes=fresh.notes)
+            return _no_picture_yet(fresh, transcript, said)
         # "turn it into a night scene", "as a Monet painting": the words for what it becomes
         fresh = replace(fresh, prompt=re.sub(r"^(?:(?:turn|change|make)\s+(?:it|this|that)\s+(?:in)?to|as)\s+(?=an?\s)", "",
                                              fresh.prompt, flags=I))
@@ -482,6 +480,12 @@ class RulesRewriter:
         for pattern in self._style_patterns:
             text = pattern.sub(style, text)
         return _tidy(text)
+
+
+def _no_picture_yet(fresh: ImageRequest, transcript: str, said: str) -> ImageRequest:
+    """An empty request for a change said before anything was drawn, saying why."""
+    return ImageRequest(prompt="", transcript=transcript, removed=fresh.removed + (Removal(said, NO_PICTURE_YET),),
+                        notes=fresh.notes)
 
 
 # -- steps that need no configuration -------------------------------------------------------

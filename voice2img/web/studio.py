@@ -200,17 +200,11 @@ class Studio:
         if self.preview_seconds is None:
             import time
 
-            from ..previews import Previewer
-
-            probe = Previewer(self.pipeline)
-            try:
-                request = ImageRequest("a red fox in the snow", settings=RequestSettings(seed=0))
-                probe.draw(request)  # the first call warms the model's buffers
-                started = time.perf_counter()
-                probe.draw(request)
-                self.preview_seconds = time.perf_counter() - started
-            finally:
-                probe.close()
+            request = ImageRequest("a red fox in the snow", settings=RequestSettings(seed=0))
+            self.pipeline.preview(request)  # the first call warms the model's buffers
+            started = time.perf_counter()
+            self.pipeline.preview(request)
+            self.preview_seconds = time.perf_counter() - started
         return self.preview_seconds <= PREVIEW_FAST_S
 
     def previews_for(self, session: Session) -> bool:
@@ -300,14 +294,9 @@ class Studio:
         from ..live import LiveEvent
 
         previewer.init = session.start  # previews change a starting picture as the final image will
-        out = []
+        out = list(events)
         for event in events:
-            if event.kind == "partial":
-                previewer.want(event.request)
-            elif event.kind in ("final", "no speech"):
-                previewer.settle()  # the final image waits behind one preview at most
-                previewer.reset()
-            out.append(event)
+            previewer.hear(event)
         preview = previewer.take()
         if preview is not None and session.listener.in_utterance:
             out.append(LiveEvent("preview", events[-1].at if events else 0.0, result=preview))

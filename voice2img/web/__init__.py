@@ -43,6 +43,9 @@ def build_app(pipeline: Pipeline | Studio, out_dir: str = DEFAULT_OUT, models: t
     """The Gradio Blocks app. Launch it with :func:`launch` (it sets the page's CSS and scripts)."""
     from .page import build_app as build
 
+    # Before any model work in this process: building the page may time a preview (previews="auto"),
+    # and threads that allocate before the limit keep arenas of their own.
+    _fewer_malloc_arenas()
     studio = pipeline if isinstance(pipeline, Studio) else Studio(pipeline, out_dir, models, limits, follow_ups, previews)
     app = build(studio)
     app.studio = studio
@@ -61,7 +64,6 @@ def launch(app, host: str = "127.0.0.1", port: int | None = None, share: bool = 
 
     _check_exposure(host, share, auth, open_to_network)
     studio: Studio = app.studio
-    _fewer_malloc_arenas()
     studio.warm()
     app.queue(default_concurrency_limit=studio.limits.concurrency, max_size=studio.limits.max_queue)
     studio.out_dir.mkdir(parents=True, exist_ok=True)

@@ -1,11 +1,12 @@
 """Live previews: how soon the first appears, how many appear while speaking, and what they cost the final image.
 
-    .venv/bin/python benchmarks/previews.py [--family tiny|sd-turbo] [--size 512]
+    .venv/bin/python benchmarks/previews.py [--family tiny|sd-turbo] [--size 512] [--runs 3]
 
 tests/data/long_request.wav (about 8 s of speech, four clauses) is fed to a LiveListener in real
-time (each 0.5-s chunk when its time comes), as the web UI's microphone feeds it, twice in one run:
-with previews (a Previewer drawing the words so far, the final image waiting behind one preview
-at most) and without. Reported: from the first partial transcript with a content word to the
+time (each 0.5-s chunk when its time comes), as the web UI's microphone feeds it, three ways in
+one run, interleaved, ``--runs`` times each: without previews; with previews, the final image
+waiting for the one preview drawing at the end of speech ("wait"); and with that preview stopped
+at its next step ("interrupt"). Reported: from the first partial transcript with a content word to the
 first preview shown, previews shown before the end of speech, preview drawing time, and end of
 speech → final image for both runs. --family sd-turbo builds SD-Turbo's real architecture with
 random weights (no download; speed does not depend on the values). Prints JSON.
@@ -26,13 +27,16 @@ sys.path.insert(0, str(ROOT))
 CHUNK_S = 0.5
 
 
-def run_once(pipeline, samples, previews: bool) -> dict:
+def run_once(pipeline, samples, at_end: str | None) -> dict:
+    """One pass over the audio; ``at_end`` None: no previews, else PreviewOptions.at_end."""
     from voice2img.live import LiveListener, LiveOptions
-    from voice2img.previews import Previewer
+    from voice2img.previews import PreviewOptions, Previewer
 
-    listener = LiveListener(pipeline, LiveOptions(previews=previews, partial_every_ms=1000))
+    listener = LiveListener(pipeline, LiveOptions(previews=at_end is not None, partial_every_ms=1000))
     shown = []
-    previewer = Previewer(pipeline, on_preview=lambda p: shown.append((time.monotonic(), p))) if previews else None
+    previewer = None
+    if at_end is not None:
+        previewer = Previewer(pipeline, PreviewOptions(at_end=at_end), on_preview=lambda p: shown.append((time.monotonic(), p)))
     first_words = None
     out: dict = {}
     step = int(CHUNK_S * 16000)
@@ -46,9 +50,13 @@ def run_once(pipeline, samples, previews: bool) -> dict:
             if previewer is not None:
                 if event.kind == "final":
                     out["previews_dropped"] = previewer.dropped  # before hear() starts the next utterance afresh
-                previewer.hear(event)  # at "final": settled, so the final image waits behind one preview at most
+                    settling = time.monotonic()
+                    previewer.settle()  # what hear() does at "final", timed: the wait behind one preview
+                    out["waited_for_preview_s"] = round(time.monotonic() - settling, 3)
+                previewer.hear(event)
             if event.kind == "final":
                 speech_end = started + event.speech_end
+                out["end_of_speech_to_final_words_s"] = round(time.monotonic() - speech_end - out.get("waited_for_preview_s", 0), 3)
                 request = event.result.request
                 pipeline.renderer.render(replace(request, settings=replace(request.settings, num_images=None)))
                 out["end_of_speech_to_image_s"] = round(time.monotonic() - speech_end, 3)
@@ -65,10 +73,16 @@ def run_once(pipeline, samples, previews: bool) -> dict:
     return out
 
 
+def _median(values):
+    values = sorted(values)
+    return values[len(values) // 2] if values else None
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--family", default="tiny", choices=["tiny", "sd-turbo"])
     parser.add_argument("--size", type=int, default=512, help="the final image's side (sd-turbo)")
+    parser.add_argument("--runs", type=int, default=3, help="passes over the audio per way (medians reported)")
     args = parser.parse_args()
 
     from voice2img import DrawingOptions, Pipeline
@@ -89,10 +103,17 @@ def main() -> int:
     samples = load_audio(ROOT / "tests" / "data" / "long_request.wav").samples
     pipeline.preview(pipeline.understand("a red fox"))  # warm both sizes before timing
     pipeline.renderer.render(pipeline.understand("a red fox"))
-    report = {"family": args.family, "audio_s": round(len(samples) / 16000, 2),
-              "with_previews": run_once(pipeline, samples, True), "without_previews": run_once(pipeline, samples, False)}
-    on, off = report["with_previews"], report["without_previews"]
-    report["final_image_later_by_s"] = round(on["end_of_speech_to_image_s"] - off["end_of_speech_to_image_s"], 3)
+    report = {"family": args.family, "audio_s": round(len(samples) / 16000, 2), "runs": args.runs}
+    runs = {name: [] for name in ("without_previews", "previews_wait", "previews_interrupt")}
+    for _ in range(args.runs):  # interleaved, so a slow moment of the machine does not favour one
+        runs["without_previews"].append(run_once(pipeline, samples, None))
+        runs["previews_wait"].append(run_once(pipeline, samples, "wait"))
+        runs["previews_interrupt"].append(run_once(pipeline, samples, "interrupt"))
+    for name, results in runs.items():
+        report[name] = {key: _median([r[key] for r in results if key in r]) for key in results[0]}
+    off = report["without_previews"]["end_of_speech_to_image_s"]
+    for name in ("previews_wait", "previews_interrupt"):
+        report[name]["final_image_later_by_s"] = round(report[name]["end_of_speech_to_image_s"] - off, 3)
     print(json.dumps(report, indent=1))
     tmp.cleanup()
     return 0

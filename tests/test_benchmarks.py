@@ -97,8 +97,10 @@ def test_follow_up_modes_benchmark_measures_both_ways():
     assert all(-1 <= w["layout_kept"] <= 1 for w in ways.values())
 
 
-def test_previews_benchmark_times_both_runs():
-    report = json.loads(run("benchmarks/previews.py").stdout)
-    on, off = report["with_previews"], report["without_previews"]
-    assert on["during_speech"] >= 2 and off["during_speech"] == 0
-    assert on["end_of_speech_to_image_s"] > 0 and off["end_of_speech_to_image_s"] > 0
+def test_previews_benchmark_times_all_three_ways():
+    report = json.loads(run("benchmarks/previews.py", "--runs", "1").stdout)
+    off = report["without_previews"]
+    assert off["during_speech"] == 0 and off["end_of_speech_to_image_s"] > 0
+    for way in ("previews_wait", "previews_interrupt"):
+        on = report[way]
+        assert on["during_speech"] >= 2 and on["end_of_speech_to_image_s"] > 0 and on["waited_for_preview_s"] >= 0

@@ -6,7 +6,7 @@ import time
 import pytest
 
 from voice2img import DrawingOptions, Pipeline
-from voice2img.previews import Previewer, content_words
+from voice2img.previews import PreviewOptions, Previewer, content_words
 from voice2img.understand import ImageRequest, RequestSettings
 
 
@@ -82,6 +82,45 @@ def test_previews_pause_while_others_wait_and_stop_at_the_end_of_speech(pipeline
         previewer.settle()
         previewer.reset()
         assert previewer.want(request("a red fox"))  # a new utterance starts afresh
+    finally:
+        previewer.close()
+
+
+class Counting(Previewer):
+    """Counts the diffusion steps its previews run."""
+
+    def __init__(self, *args, **kwargs):
+        self.steps_run = 0
+        super().__init__(*args, **kwargs)
+
+    def _step_done(self, step, total):
+        self.steps_run += 1
+        super()._step_done(step, total)
+
+
+@pytest.mark.parametrize("at_end", ["wait", "interrupt"])
+def test_the_end_of_speech_waits_for_the_preview_drawing_or_interrupts_it(pipeline, at_end):
+    previewer = Counting(pipeline, PreviewOptions(steps=60, at_end=at_end))
+    try:
+        previewer.want(request("a red fox"))
+        for _ in range(400):
+            if previewer.steps_run:
+                break
+            time.sleep(0.01)
+        previewer.settle()  # returns once the preview in flight has finished or stopped
+        ran = previewer.steps_run
+        assert previewer.take() is None and previewer.drawn == 0  # the utterance ended: never shown
+        if at_end == "wait":
+            assert ran == 60
+        else:
+            assert 1 <= ran < 60
+        previewer.reset()
+        previewer.want(request("a blue fox"))  # the next utterance's previews run to the end again
+        for _ in range(1000):
+            if previewer.drawn:
+                break
+            time.sleep(0.01)
+        assert previewer.take().prompt == "a blue fox" and previewer.steps_run == ran + 60
     finally:
         previewer.close()
 

@@ -189,10 +189,11 @@ class Pipeline:
         return self._judge(drawings, timings)
 
     def preview(self, request: ImageRequest, steps: int | None = None, scale: float = 0.5, min_side: int = 64,
-                init=None) -> Drawing | None:
+                init=None, progress: Callable[[int, int], None] | None = None) -> Drawing | None:
         """A quick drawing of ``request`` to show while someone is still speaking: the same model
         and seed, ``steps`` (default: a quarter of the final's, at least 1) and sides ``scale``
-        times the final's. Never kept. None when the operator's blocklist or image check
+        times the final's; ``progress(step, total)`` after each step (raising in it stops the drawing).
+        Never kept. None when the operator's blocklist or image check
         withholds it (a preview is checked like any image, but triggers nothing)."""
         try:
             self.safety.check_prompt(request.prompt)
@@ -206,7 +207,7 @@ class Pipeline:
                            height=side(chosen["height"]), seed=chosen["seed"], aspect=None, num_images=None)
         if renderer.pipe is None:
             renderer.load()
-        drawing = renderer.render(replace(request, settings=settings), init=init)
+        drawing = renderer.render(replace(request, settings=settings), progress, init=init)
         try:
             return self._judge((drawing,), {})[0]  # the image check, as for every drawing
         except BlockedError:

@@ -77,8 +77,11 @@ def hearer(request):
 
 
 def load(backend: str, **options):
+    """One backend on one model (the bundled tiny.en unless ``model`` is given; model=None: the
+    default any-language pair), loaded once per session."""
     from voice2img.hear import HearingOptions, load_hearer
 
+    options.setdefault("model", "tiny.en")
     key = (backend, tuple(sorted(options.items())))
     if key not in _HEARERS:
         _HEARERS[key] = load_hearer(HearingOptions(backend=backend, **options))

@@ -40,9 +40,14 @@ def _hearing_args(parser: argparse.ArgumentParser, device_flag: str = "--device"
     g.add_argument("--backend", choices=BACKENDS, default=DEFAULT_BACKEND,
                    help="Whisper implementation (default: %(default)s)")
     g.add_argument("--asr-model", metavar="NAME|PATH",
-                   help="Whisper model name (tiny.en, base, small.en, large-v3-turbo, …) or local path; "
-                        "default: the bundled tiny.en, no download")
-    g.add_argument("--language", help="spoken language code (default: English for *.en models, else detected)")
+                   help="one Whisper model: a name (tiny.en, base, small, large-v3-turbo, …) or local path; "
+                        "default: the bundled pair, no download (base finds the language; English is heard by "
+                        "tiny.en, any other language by base)")
+    g.add_argument("--language", metavar="CODE",
+                   help="the spoken language (de, zh, fr, …): no identification (default: identified per recording)")
+    g.add_argument("--no-translate", action="store_true",
+                   help="keep what was said in its own language instead of translating it into English "
+                        "(for image models that read it)")
     g.add_argument("--beam-size", type=_at_least(1, int), default=HearingOptions.beam_size, help="beam search width (default: %(default)s)")
     g.add_argument("--channel", type=_at_least(0, int), metavar="N",
                    help="take only channel N (0-based) of multi-channel audio instead of mixing to mono")
@@ -259,7 +264,13 @@ def _pipeline(args):
     from .hear import HearingOptions
     from .pipeline import Pipeline
 
-    hearing = HearingOptions(backend=args.backend, model=args.asr_model, language=args.language,
+    language = None
+    if args.language:
+        from .hear.languages import check_language
+
+        language = check_language(args.language)
+    hearing = HearingOptions(backend=args.backend, model=args.asr_model, language=language,
+                             translate=not args.no_translate,
                              device="cpu" if args.device == "mps" else args.device,
                              beam_size=args.beam_size, guard=not args.no_guard,
                              initial_prompt=_vocabulary() if args.vocabulary else None)
@@ -356,8 +367,12 @@ def cmd_transcribe(args) -> int:
     def transcribe_one(name: str) -> bool:
         transcript = pipeline.transcribe(name)
         record = {"file": name, "text": transcript.text, "language": transcript.language,
-                  "duration": round(transcript.duration, 3), "no_speech": transcript.no_speech}
-        console.emit(record, f"{name}: {transcript.text or '(no speech)'}")
+                  **transcript.language_fields(), "duration": round(transcript.duration, 3),
+                  "no_speech": transcript.no_speech}
+        line = f"{name}: {transcript.text or '(no speech)'}"
+        if transcript.translated:
+            line = f"{name}: ({transcript.language}) {transcript.spoken} → {transcript.text}"
+        console.emit(record, line + (f"  [{transcript.language_note}]" if transcript.language_note else ""))
         return True
 
     return _each_file(args, console, transcribe_one)
@@ -430,7 +445,13 @@ def cmd_run(args) -> int:
 
 
 def _describe(result) -> str:
-    lines = [result.source, f"  heard:   {result.transcript.text}", f"  prompt:  {result.request.prompt}"]
+    t = result.transcript
+    lines = [result.source, f"  heard:   {t.text}"]
+    if t.translated:
+        lines[1:] = [f"  heard ({t.language}): {t.spoken}", f"  English: {t.text}"]
+    if t.language_note:
+        lines.append(f"  language: {t.language_note}")
+    lines.append(f"  prompt:  {result.request.prompt}")
     if result.request.negative_prompt:
         lines.append(f"  negative: {result.request.negative_prompt}")
     if result.request.settings.as_dict():

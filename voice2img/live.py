@@ -64,14 +64,18 @@ class _Utterance:
 class LiveListener:
     """Feed it chunks of 16 kHz mono float32; it returns events as utterances end."""
 
-    def __init__(self, pipeline, options: LiveOptions | None = None, context: Callable[[], object] | None = None):
+    def __init__(self, pipeline, options: LiveOptions | None = None, context: Callable[[], object] | None = None,
+                 language: str | None = None):
         """``context`` gives the request a follow-up would change (the web UI's current one), so
-        that "without the people" or "wider" is understood as a change, not as nothing said."""
+        that "without the people" or "wider" is understood as a change, not as nothing said.
+        ``language`` is the language to assume while identification is unsure; after each
+        utterance whose language was identified surely, it becomes that one."""
         from faster_whisper.vad import get_vad_model
 
         self.pipeline = pipeline
         self.options = options or LiveOptions()
         self.context = context or (lambda: None)
+        self.language = language
         self.vad = get_vad_model()
         self.samples_seen = 0
         self._pending = np.zeros(0, dtype=np.float32)  # not yet a whole VAD frame
@@ -159,7 +163,7 @@ class LiveListener:
         return events
 
     def _partial(self, u: _Utterance) -> LiveEvent:
-        transcript = self.pipeline.transcribe(_audio(u))
+        transcript = self.pipeline.transcribe(_audio(u), language_hint=self.language)
         text = "" if transcript.no_speech else transcript.text
         request = None
         if self.options.previews and text:
@@ -168,9 +172,10 @@ class LiveListener:
 
     def _hear(self, u: _Utterance):
         try:
-            result = self.pipeline.hear_and_understand(_audio(u), self.context())
+            result = self.pipeline.hear_and_understand(_audio(u), self.context(), language_hint=self.language)
         except NoSpeechError as exc:
             return exc
+        self.language = surely_heard(result.transcript) or self.language
         if self.options.previews:  # the final image keeps the composition its previews showed
             result = replace(result, request=_seeded(result.request, u.seed))
         return result
@@ -196,6 +201,14 @@ class LiveListener:
 _UNFINISHED = frozenset("""and or but with without of a an the in on at to for from by into onto under over
     near behind beside between like some my his her their its our your very really plus also then which
     that who whose um uh er erm hmm""".split())
+
+
+def surely_heard(transcript) -> str | None:
+    """The transcript's language when identification was sure of it (a hint for what follows)."""
+    from .hear.languages import SURE
+
+    p = transcript.language_probability
+    return transcript.language if p is not None and p >= SURE and not transcript.language_note else None
 
 
 def sounds_unfinished(outcome) -> bool:

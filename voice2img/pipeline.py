@@ -64,6 +64,7 @@ class Result:
             "file": self.source,
             "text": self.transcript.text,
             "language": self.transcript.language,
+            **self.transcript.language_fields(),
             **self.request.as_dict(),
             "asr": {"backend": self.transcript.backend, "model": self.transcript.model},
         }
@@ -152,7 +153,8 @@ class Pipeline:
             return source
         return load_audio(source, channel=self.channel, max_seconds=limit, timeout_s=self.decode_timeout_s)
 
-    def transcribe(self, source: str | os.PathLike | Audio, timings: dict | None = None) -> Transcript:
+    def transcribe(self, source: str | os.PathLike | Audio, timings: dict | None = None,
+                   language_hint: str | None = None) -> Transcript:
         timings = timings if timings is not None else {}
         with _timed(timings, "decode"):
             audio = self.load_audio(source)
@@ -160,7 +162,7 @@ class Pipeline:
             with _timed(timings, "load_asr"):
                 self.hearer
         with _timed(timings, "hear"), self._hearing_slot["lock"]:
-            return self.hearer.transcribe(audio)
+            return self.hearer.transcribe(audio, hint=language_hint)
 
     def understand(self, transcript: Transcript | str, previous: ImageRequest | None = None) -> ImageRequest:
         text = transcript.text if isinstance(transcript, Transcript) else transcript
@@ -257,14 +259,17 @@ class Pipeline:
         return tuple(drawings)
 
     # -- the whole way through --------------------------------------------------------------
-    def hear_and_understand(self, source: str | os.PathLike | Audio, previous: ImageRequest | None = None) -> Result:
-        """Hear and understand, no image. Raises NoSpeechError when nothing was said."""
-        outcome = self.hear_and_understand_many([source], previous)[0]
+    def hear_and_understand(self, source: str | os.PathLike | Audio, previous: ImageRequest | None = None,
+                            language_hint: str | None = None) -> Result:
+        """Hear and understand, no image. Raises NoSpeechError when nothing was said.
+        ``language_hint``: the language to assume when identification is unsure."""
+        outcome = self.hear_and_understand_many([source], previous, language_hint)[0]
         if isinstance(outcome, Exception):
             raise outcome
         return outcome
 
-    def hear_and_understand_many(self, sources: list, previous: ImageRequest | None = None) -> list:
+    def hear_and_understand_many(self, sources: list, previous: ImageRequest | None = None,
+                                 language_hint: str | None = None) -> list:
         """Like :meth:`hear_and_understand` for several files, decoded together where the backend
         can; each entry is a Result or the Voice2ImgError that file raised."""
         from .errors import ModelUnavailableError, Voice2ImgError
@@ -289,7 +294,7 @@ class Pipeline:
                     self.hearer
             started = time.perf_counter()
             with self._hearing_slot["lock"]:
-                transcripts = self.hearer.transcribe_many(audios)
+                transcripts = self.hearer.transcribe_many(audios, hint=language_hint)
             share = (time.perf_counter() - started) / len(audios)  # a batch's time, split evenly
             for n, (i, transcript) in enumerate(zip(where, transcripts)):
                 t = {**timings[n], **(first_load if n == 0 else {}), "hear": share}

@@ -56,10 +56,10 @@ def finish_one(pipeline, item: Item, heard, error, out: Path, manifest, summary:
     except ModelUnavailableError:
         raise
     except Voice2ImgError as exc:
-        failed(f"{item.path}: {exc}", transcript=heard.transcript.text, prompt=request.prompt,
+        failed(f"{item.path}: {exc}", transcript=heard.transcript.shown, prompt=request.prompt,
                negative_prompt=request.negative_prompt)
         return
-    manifest.record(item.key, item.sha256, DONE, transcript=result.transcript.text, prompt=result.request.prompt,
+    manifest.record(item.key, item.sha256, DONE, transcript=result.transcript.shown, prompt=result.request.prompt,
                     negative_prompt=result.request.negative_prompt, settings=result.request.settings.as_dict(),
                     seeds=[d.seed for d in result.drawings],
                     outputs=[p.relative_to(out).as_posix() for p in result.png_paths + result.json_paths],

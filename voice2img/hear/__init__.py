@@ -41,10 +41,40 @@ class Transcript:
     backend: str = ""
     model: str = ""
     dropped: tuple[str, ...] = ()  # segments the hallucination guard removed, with why
+    spoken: str | None = None  # what was said, in its own language, when ``text`` is its English translation
+    language_probability: float | None = None  # how sure language identification was (None: not identified)
+    language_note: str = ""  # when the language used is not the one identified, why (a short guess was overruled)
 
     @property
     def no_speech(self) -> bool:
         return not self.text.strip()
+
+    @property
+    def as_spoken(self) -> str:
+        """The transcript as it was said (``text`` unless that is a translation)."""
+        return self.text if self.spoken is None else self.spoken
+
+    @property
+    def translated(self) -> bool:
+        return self.spoken is not None
+
+    @property
+    def shown(self) -> str:
+        """What to show a person as heard: "(de) Ein roter Fuchs → A red fox" when translated."""
+        if self.spoken is None:
+            return self.text
+        return f"({self.language}) {self.spoken.strip()} → {self.text.strip()}"
+
+    def language_fields(self) -> dict:
+        """What JSON and PNG metadata say about the language, beside ``text`` and ``language``."""
+        out: dict = {}
+        if self.language_probability is not None:
+            out["language_probability"] = round(self.language_probability, 3)
+        if self.spoken is not None:
+            out["spoken"] = self.spoken  # as said; "text" is its English translation
+        if self.language_note:
+            out["language_note"] = self.language_note
+        return out
 
 
 @dataclass(frozen=True)
@@ -52,8 +82,9 @@ class HearingOptions:
     """How to hear. One place defines each default; the CLI's flags map onto these fields."""
 
     backend: str = DEFAULT_BACKEND
-    model: str | None = None  # None: the bundled tiny.en; else a model name or a local path
-    language: str | None = None  # None: English for *.en models, detected otherwise
+    model: str | None = None  # None: the bundled models, any language (hear.languages); else a name or a local path
+    language: str | None = None  # None: identified from the speech (English for *.en models)
+    translate: bool = True  # speech in another language becomes English text (what image models read)
     device: str = "auto"  # auto, cpu, cuda
     beam_size: int = 5
     guard: bool = True  # the voice-activity / hallucination guard
@@ -76,6 +107,17 @@ def load_hearer(options: HearingOptions | None = None) -> Hearer:
     from ..errors import Voice2ImgError
 
     options = options or HearingOptions()
+    if options.backend not in BACKENDS:
+        raise Voice2ImgError(f"unknown ASR backend {options.backend!r}; choose one of {', '.join(BACKENDS)}")
+    if options.model is None:
+        from .languages import AnyLanguageHearer
+
+        return AnyLanguageHearer(options)
+    return load_backend(options)
+
+
+def load_backend(options: HearingOptions) -> Hearer:
+    """One Whisper model on one backend."""
     if options.backend == "faster-whisper":
         from .faster import FasterWhisperHearer
 
@@ -84,7 +126,9 @@ def load_hearer(options: HearingOptions | None = None) -> Hearer:
         from .openai_whisper import OpenAIWhisperHearer
 
         return OpenAIWhisperHearer(options)
+    from ..errors import Voice2ImgError
+
     raise Voice2ImgError(f"unknown ASR backend {options.backend!r}; choose one of {', '.join(BACKENDS)}")
 
 
-__all__ = ["BACKENDS", "Hearer", "HearingOptions", "Segment", "Transcript", "load_hearer"]
+__all__ = ["BACKENDS", "Hearer", "HearingOptions", "Segment", "Transcript", "load_backend", "load_hearer"]

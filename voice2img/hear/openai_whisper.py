@@ -17,7 +17,7 @@ from ..audio import Audio
 from ..errors import ModelUnavailableError
 from . import HearingOptions, Segment
 from .base import WhisperHearer, resolve_device, unavailable
-from .bundled import BUNDLED_NAME, bundled_model_dir, openai_checkpoint
+from .bundled import BUNDLED_NAME, bundled_dir, openai_checkpoint
 
 
 class OpenAIWhisperHearer(WhisperHearer):
@@ -30,10 +30,8 @@ class OpenAIWhisperHearer(WhisperHearer):
 
         self.device = resolve_device(options.device, torch.cuda.is_available)
         name = options.model or BUNDLED_NAME
-        ct2_dir = None
-        if name == BUNDLED_NAME:
-            ct2_dir = bundled_model_dir()
-        elif os.path.isdir(name) and os.path.isfile(os.path.join(name, "model.bin")):
+        ct2_dir = bundled_dir(name)
+        if ct2_dir is None and os.path.isdir(name) and os.path.isfile(os.path.join(name, "model.bin")):
             ct2_dir = name
         if ct2_dir is not None:
             source = str(openai_checkpoint(ct2_dir))
@@ -52,9 +50,20 @@ class OpenAIWhisperHearer(WhisperHearer):
             _set_alignment_heads(self.model, ct2_dir)
         self.multilingual = self.model.is_multilingual
 
-    def _decode(self, audio: Audio, language: str | None) -> tuple[list[Segment], str]:
+    def detect_many(self, audios: list[Audio]) -> list[list[tuple[str, float]]]:
+        import whisper
+
+        out = []
+        for audio in audios:
+            mel = whisper.log_mel_spectrogram(whisper.pad_or_trim(audio.samples.astype(np.float32)),
+                                              self.model.dims.n_mels).to(self.model.device)
+            _, probs = self.model.detect_language(mel)
+            out.append(sorted(((code, float(p)) for code, p in probs.items()), key=lambda kv: -kv[1]))
+        return out
+
+    def _decode(self, audio: Audio, language: str | None, task: str = "transcribe") -> tuple[list[Segment], str]:
         result = self.model.transcribe(
-            audio.samples.astype(np.float32), language=language, beam_size=self.options.beam_size,
+            audio.samples.astype(np.float32), language=language, task=task, beam_size=self.options.beam_size,
             fp16=self.device.startswith("cuda"), verbose=None, initial_prompt=self.options.initial_prompt,
             **self.options.extra,
         )

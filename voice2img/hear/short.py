@@ -74,28 +74,55 @@ def needs_fallback(segment: Segment) -> bool:
     return segment.compression_ratio > COMPRESSION_RATIO_THRESHOLD or segment.avg_logprob < LOG_PROB_THRESHOLD
 
 
+def _features(model, clips: list[np.ndarray], frames: int) -> list[np.ndarray]:
+    features = []
+    for clip in clips:
+        padded = np.zeros(frames * 160, dtype=np.float32)
+        padded[: len(clip)] = clip[: frames * 160]
+        features.append(model.feature_extractor(padded)[:, :frames])
+    return features
+
+
+def _encode(model, features: list[np.ndarray]):
+    import ctranslate2
+
+    batch = np.ascontiguousarray(np.stack(features), dtype=np.float32)
+    return model.model.encode(ctranslate2.StorageView.from_array(batch), to_cpu=False)
+
+
+def detect_short(model, clips: list[np.ndarray], short_window: bool = True) -> list[list[tuple[str, float]]]:
+    """The likeliest languages of each clip (from its first 30 s), best first: [("de", 0.97), ...].
+
+    Clips are encoded in the window :func:`window_frames` gives them (the full 30 s without
+    ``short_window``), in batches of clips that share a window."""
+    out: list = [None] * len(clips)
+    groups: dict[int, list[int]] = {}
+    for i, clip in enumerate(clips):
+        groups.setdefault(window_frames(len(clip)) if short_window else FULL_FRAMES, []).append(i)
+    for frames, indices in groups.items():
+        for start in range(0, len(indices), 8):
+            chunk = indices[start:start + 8]
+            encoded = _encode(model, _features(model, [clips[i][: FULL_FRAMES * 160] for i in chunk], frames))
+            for i, ranked in zip(chunk, model.model.detect_language(encoded)):
+                out[i] = [(token[2:-2], float(p)) for token, p in ranked]  # "<|de|>" → "de"
+    return out
+
+
 def decode_short(model, clips: list[np.ndarray], language: str | None, beam_size: int,
-                 initial_prompt: str | None = None) -> list[tuple[list[Segment], str]]:
+                 initial_prompt: str | None = None, task: str = "transcribe") -> list[tuple[list[Segment], str]]:
     """Decode each clip (16 kHz mono float32, at most MAX_CLIP_SECONDS) as one segment, in one batch.
 
     ``model`` is a faster_whisper.WhisperModel. Returns (segments, language) per clip. A clip whose
     first decoding fails Whisper's checks is decoded again at rising temperatures (sampling,
     :data:`BEST_OF` candidates), as Whisper's own transcribe does.
     """
-    import ctranslate2
     from faster_whisper.tokenizer import Tokenizer
 
     frames = max(window_frames(len(c)) for c in clips)
-    extractor = model.feature_extractor
-    features = []
-    for clip in clips:
-        padded = np.zeros(frames * 160, dtype=np.float32)
-        padded[: len(clip)] = clip[: frames * 160]
-        features.append(extractor(padded)[:, :frames])
+    features = _features(model, clips, frames)
 
     def encode(indices):
-        batch = np.ascontiguousarray(np.stack([features[i] for i in indices]), dtype=np.float32)
-        return model.model.encode(ctranslate2.StorageView.from_array(batch), to_cpu=False)
+        return _encode(model, [features[i] for i in indices])
 
     everything = list(range(len(clips)))
     encoded = encode(everything)
@@ -108,7 +135,7 @@ def decode_short(model, clips: list[np.ndarray], language: str | None, beam_size
     prompts = []
     for lang in languages:
         if lang not in tokenizers:
-            tokenizers[lang] = Tokenizer(model.hf_tokenizer, model.model.is_multilingual, task="transcribe",
+            tokenizers[lang] = Tokenizer(model.hf_tokenizer, model.model.is_multilingual, task=task,
                                          language=lang)
         tokenizer = tokenizers[lang]
         prompt = []

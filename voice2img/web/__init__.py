@@ -29,7 +29,7 @@ def generate(studio: Studio, audio_path: str | None) -> dict:
             raise Voice2ImgError(f"'{heard.transcript}' is a follow-up; send a request that says what to draw")
         entry = studio.draw(session, heard.request)[0]
     except Voice2ImgError as exc:
-        transcript = session.transcript.text if session.transcript is not None else ""
+        transcript = session.transcript.shown if session.transcript is not None else ""
         return {"transcript": transcript, "prompt": "", "image": None, "status": f"No image: {exc}"}
     t = entry.timings
     status = (f"Done: seed {entry.seed}, {entry.settings['steps']} step(s), {entry.settings['width']}x"

@@ -118,6 +118,7 @@ class Session:
     previewer: object | None = None  # this tab's voice2img.previews.Previewer, made when first needed
     previewing: bool = False  # a preview of the utterance in progress is on screen
     preview_path: str = ""  # the file of the preview on screen (removed when the next one comes)
+    language: str | None = None  # the language last heard surely in this tab: assumed while a guess is unsure
     lock: object = field(default_factory=threading.Lock, repr=False)  # one microphone chunk at a time
 
     @property
@@ -248,13 +249,16 @@ class Studio:
         """A spoken turn (a file path or Audio). Raises Voice2ImgError (no speech, bad file)."""
         pipeline = self.pipeline
         audio = pipeline.load_audio(source, max_seconds=self.limits.max_audio_seconds)
-        return self.take(session, pipeline.hear_and_understand(audio, session.current))
+        return self.take(session, pipeline.hear_and_understand(audio, session.current, language_hint=session.language))
 
     def take(self, session: Session, result: Result) -> Heard:
         """A Result heard and understood against ``session.current`` (by :meth:`hear`, or by a live
         listener made with ``context=lambda: session.current``) as this session's turn."""
+        from ..live import surely_heard
+
         session.transcript, session.source = result.transcript, os.path.basename(result.source) or "microphone"
-        return self._turn(session, result.request, result.transcript.text)
+        session.language = surely_heard(result.transcript) or session.language
+        return self._turn(session, result.request, result.transcript.shown)
 
     # -- the live microphone: chunks of one tab are heard in order, never two at once -----------
     def start_listening(self, session: Session, pause_seconds: float | None = None) -> None:
@@ -283,7 +287,7 @@ class Studio:
             session.previewer = Previewer(self.pipeline, paused=lambda: self.waiting > 0)
         options = LiveOptions(end_silence_ms=end, speculate_ms=min(200, end // 2), partial_every_ms=PARTIAL_EVERY_MS,
                               previews=previews)
-        return LiveListener(self.pipeline, options, context=lambda: session.current)
+        return LiveListener(self.pipeline, options, context=lambda: session.current, language=session.language)
 
     def _previews(self, session: Session, events: list) -> list:
         """The live events, with the words so far handed to this tab's previewer and a
@@ -418,7 +422,7 @@ class Studio:
             transcript = Transcript(text="", language="", backend="typed")
         result = Result(session.source or "typed", transcript, request, drawings, timings=timings)
         result = pipeline.keep(result, self.out_dir, stem=_stem(request.prompt))
-        entries = [Entry(request=replace(request, settings=replace(request.settings, seed=d.seed)), transcript=transcript.text,
+        entries = [Entry(request=replace(request, settings=replace(request.settings, seed=d.seed)), transcript=transcript.shown,
                          png=str(png), seed=d.seed, timings=result.timings, safety=d.safety, shown=self.shown(png),
                          way=way, strength=d.strength,
                          settings={"steps": d.steps, "guidance": d.guidance, "width": d.width, "height": d.height,

@@ -1,0 +1,144 @@
+"""Any language in: the bundled multilingual Whisper, language identification and translation."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from conftest import ROOT, load, reference_text, sample_files
+from voice2img.audio import Audio, load_audio
+from voice2img.errors import Voice2ImgError
+from voice2img.evaluate import word_error_rate
+from voice2img.hear.languages import SURE, check_language, decide
+
+
+JFK = ("And so my fellow Americans, ask not what your country can do for you, "
+       "ask what you can do for your country.")
+
+
+def test_language_codes_and_names_are_checked_in_one_line():
+    assert check_language("de") == "de" and check_language("German") == "de" and check_language(" ZH ") == "zh"
+    with pytest.raises(Voice2ImgError) as info:
+        check_language("klingon")
+    message = str(info.value)
+    assert "\n" not in message and "'klingon'" in message and "de, " in message and "zh" in message
+
+
+def test_an_unsure_guess_gives_way_to_the_hint_and_says_so():
+    assert decide([("de", 0.97), ("en", 0.01)], None) == ("de", 0.97, "")
+    assert decide([("en", 0.9)], "de") == ("en", 0.9, "")  # a sure answer beats the hint
+    language, p, note = decide([("ko", SURE - 0.2), ("en", 0.3)], None)
+    assert (language, p) == ("en", SURE - 0.2) and "ko" in note and "English" in note
+    language, _, note = decide([("ko", 0.3), ("de", 0.25)], "de")
+    assert language == "de" and "ko" in note and "before" in note
+    assert decide(None, "fr") == ("fr", None, "")  # no speech: nothing was identified
+
+
+def test_the_multilingual_model_is_assembled_once_checked_and_rebuilt_when_damaged(tmp_path, monkeypatch):
+    from voice2img.hear import bundled
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    folder = bundled.multilingual_model_dir()
+    parts = bundled._multilingual_parts()
+    model_bin = folder / "model.bin"
+    assert model_bin.stat().st_size == sum(p.stat().st_size for p in parts)
+    assert {p.name for p in folder.iterdir()} >= {"model.bin", "config.json", "tokenizer.json", "vocabulary.txt"}
+    assert bundled.read_ct2_model(model_bin)["encoder/conv1/weight"].shape[0] == 512  # base, parsed whole
+    built = model_bin.stat().st_mtime_ns
+    assert bundled.multilingual_model_dir() == folder and model_bin.stat().st_mtime_ns == built  # not rebuilt
+
+    with open(model_bin, "r+b") as fp:  # one byte flipped in the middle
+        fp.seek(model_bin.stat().st_size // 2)
+        byte = fp.read(1)
+        fp.seek(-1, os.SEEK_CUR)
+        fp.write(bytes([byte[0] ^ 0xFF]))
+    bundled.multilingual_model_dir()
+    assert bundled._sha256(model_bin) == json.loads((folder / bundled._MANIFEST).read_text())["sha256"]
+
+    with open(model_bin, "r+b") as fp:  # cut short, as by a full disk
+        fp.truncate(1000)
+    (folder / bundled._MANIFEST).unlink()  # and killed before the manifest was written
+    bundled.multilingual_model_dir()
+    assert model_bin.stat().st_size == sum(p.stat().st_size for p in parts)
+    assert not [p for p in folder.parent.iterdir() if p.name.startswith(".")]  # no temporary folder left
+
+
+def test_english_speech_is_still_heard_by_tiny_en(shared_audio):
+    hearer = load("faster-whisper", model=None)
+    transcript = hearer.transcribe(load_audio(shared_audio / "jfk.flac"))
+    assert transcript.language == "en" and transcript.language_probability >= SURE and not transcript.translated
+    assert transcript.model == "tiny.en (bundled)"
+    assert word_error_rate(JFK, transcript.text) <= 0.05
+
+
+def test_english_samples_made_by_four_voices_are_identified_as_english():
+    """Runs without ../shared: the repo's own spoken samples."""
+    hearer = load("faster-whisper", model=None)
+    paths = sample_files()
+    transcripts = hearer.transcribe_many([load_audio(p) for p in paths])
+    for path, transcript in zip(paths, transcripts):
+        assert transcript.language == "en", (path.name, transcript.language_note)
+        assert word_error_rate(reference_text(path), transcript.text) <= 0.5, (path.name, transcript.text)
+
+
+def _german(shared_audio) -> Audio:
+    """The German half of multilingual.mp3: the MIT licence read in German."""
+    audio = load_audio(shared_audio / "multilingual.mp3")
+    return Audio.from_array(audio.samples[GERMAN_S[0] * 16000:GERMAN_S[1] * 16000], source="lizenz")
+
+
+GERMAN_S = (30, 42)  # "Jedem, der diese Software und die dazugehörigen Dokumentationsdateien erhält, …"
+GERMAN_WORDS = ("die", "der", "und", "mit", "wird", "erhält")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("backend", ["faster-whisper", "openai-whisper"])
+def test_german_speech_is_identified_transcribed_as_said_and_translated(shared_audio, backend):
+    transcript = load(backend, model=None).transcribe(_german(shared_audio))
+    assert transcript.language == "de" and transcript.language_probability >= SURE
+    assert transcript.translated and transcript.model.startswith("base")
+    spoken, english = transcript.spoken.lower(), transcript.text.lower()
+    assert "dokumentationsdateien" in spoken and "genehmigung" in spoken, spoken
+    # base's translation is rough ("Each of these software and the available documentation data
+    # will be ..."), but English: the words that matter, and no German left in it.
+    assert "software" in english and "documentation" in english, english
+    assert not set(english.replace(",", " ").split()) & set(GERMAN_WORDS), english
+
+
+def test_no_translate_keeps_the_language_and_language_pins_it(shared_audio):
+    audio = _german(shared_audio)
+    kept = load("faster-whisper", model=None, translate=False).transcribe(audio)
+    assert kept.language == "de" and not kept.translated and "software" in kept.text.lower()
+    pinned = load("faster-whisper", model=None, language="de").transcribe(audio)
+    assert pinned.language == "de" and pinned.language_probability is None and pinned.translated
+
+
+def test_a_german_recording_becomes_an_english_prompt_with_both_in_its_metadata(shared_audio, tiny_model_dir, tmp_path):
+    from conftest import write_wav
+
+    wav = write_wav(tmp_path / "lizenz.wav", _german(shared_audio).samples)
+    out = tmp_path / "out"
+    run = subprocess.run([sys.executable, "-m", "voice2img", "run", str(wav), "--image-model", str(tiny_model_dir),
+                          "--steps", "1", "--width", "64", "--height", "64", "--out", str(out)],
+                         capture_output=True, text=True, timeout=600, cwd=ROOT)
+    assert run.returncode == 0, run.stderr
+    assert "heard (de):" in run.stdout and "English:" in run.stdout
+    sidecar = json.loads(next(out.glob("*.json")).read_text())
+    assert sidecar["language"] == "de" and sidecar["language_probability"] >= SURE
+    assert "software" in sidecar["spoken"].lower() and sidecar["transcript"] != sidecar["spoken"]
+    assert "software" in sidecar["prompt"] and not set(sidecar["prompt"].split()) & set(GERMAN_WORDS)
+
+    from PIL import Image
+
+    png = Image.open(next(out.glob("*.png")))
+    assert "software" in png.text["voice2img"].lower() and '"language": "de"' in png.text["voice2img"]
+
+
+def test_an_unknown_language_code_is_one_line_with_the_codes(tmp_path):
+    run = subprocess.run([sys.executable, "-m", "voice2img", "transcribe", "--language", "klingon",
+                          str(sample_files()[0])], capture_output=True, text=True, timeout=300, cwd=ROOT)
+    assert run.returncode != 0 and "Traceback" not in run.stderr
+    [line] = run.stderr.strip().splitlines()
+    assert "klingon" in line and "zh" in line

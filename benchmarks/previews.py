@@ -1,6 +1,6 @@
 """Live previews: how soon the first appears, how many appear while speaking, and what they cost the final image.
 
-    .venv/bin/python benchmarks/previews.py [--family tiny|sd-turbo] [--size 512] [--runs 3]
+    .venv/bin/python benchmarks/previews.py [--family tiny|sd-turbo] [--size 512] [--runs 3] [--device cuda]
 
 tests/data/long_request.wav (about 8 s of speech, four clauses) is fed to a LiveListener in real
 time (each 0.5-s chunk when its time comes), as the web UI's microphone feeds it, three ways in
@@ -8,8 +8,10 @@ one run, interleaved, ``--runs`` times each: without previews; with previews, th
 waiting for the one preview drawing at the end of speech ("wait"); and with that preview stopped
 at its next step ("interrupt"). Reported: from the first partial transcript with a content word to the
 first preview shown, previews shown before the end of speech, preview drawing time, and end of
-speech → final image for both runs. --family sd-turbo builds SD-Turbo's real architecture with
-random weights (no download; speed does not depend on the values). Prints JSON.
+speech → final image for each way. --family sd-turbo builds SD-Turbo's real architecture with
+random weights (no download; speed does not depend on the values) and also times one preview
+with its full autoencoder against the tiny one (TAESD's architecture). --device cuda runs it on a
+GPU (the GPU machine's script: ``--family sd-turbo --device cuda``). Prints JSON.
 """
 
 from __future__ import annotations
@@ -73,6 +75,30 @@ def run_once(pipeline, samples, at_end: str | None) -> dict:
     return out
 
 
+def one_preview(pipeline, runs: int) -> dict:
+    """One preview's drawing time with the model's autoencoder and with the tiny one (random
+    weights, TAESD's architecture: what ``--vae tiny`` loads), median of ``runs``."""
+    from diffusers import AutoencoderTiny
+
+    renderer = pipeline.renderer
+    request = pipeline.understand("a red fox sleeping in the snow")
+    out = {}
+    full = renderer.pipe.vae
+    tiny = AutoencoderTiny().to(device=renderer.pipe.device, dtype=full.dtype)
+    for name, vae in (("full_autoencoder", full), ("tiny_autoencoder", tiny)):
+        renderer.pipe.vae = vae
+        pipeline.preview(request)  # warm
+        times = []
+        for _ in range(runs):
+            started = time.perf_counter()
+            pipeline.preview(request)
+            times.append(time.perf_counter() - started)
+        out[name] = round(_median(times), 3)
+    renderer.pipe.vae = full
+    out["tiny_over_full"] = round(out["tiny_autoencoder"] / out["full_autoencoder"], 2)
+    return out
+
+
 def _median(values):
     values = sorted(values)
     return values[len(values) // 2] if values else None
@@ -83,6 +109,7 @@ def main() -> int:
     parser.add_argument("--family", default="tiny", choices=["tiny", "sd-turbo"])
     parser.add_argument("--size", type=int, default=512, help="the final image's side (sd-turbo)")
     parser.add_argument("--runs", type=int, default=3, help="passes over the audio per way (medians reported)")
+    parser.add_argument("--device", default="cpu", help="cpu or cuda (sd-turbo)")
     args = parser.parse_args()
 
     from voice2img import DrawingOptions, Pipeline
@@ -95,15 +122,20 @@ def main() -> int:
                                                    width=256, height=256, device="cpu"))
         pipeline.renderer.load()
     else:
-        pipeline = Pipeline(drawing=DrawingOptions(model="sd-turbo", profile="sd-turbo", device="cpu", width=args.size,
-                                                   height=args.size))
-        renderer, pipe = pipeline.renderer, build_random_pipeline("sd-turbo")
-        renderer.pipe, renderer._free, renderer.device, renderer.dtype = pipe, [pipe], "cpu", "float32"
+        import torch
+
+        dtype = torch.float16 if args.device.startswith("cuda") else torch.float32
+        pipeline = Pipeline(drawing=DrawingOptions(model="sd-turbo", profile="sd-turbo", device=args.device,
+                                                   width=args.size, height=args.size))
+        renderer, pipe = pipeline.renderer, build_random_pipeline("sd-turbo", dtype=dtype).to(args.device)
+        renderer.pipe, renderer._free, renderer.device, renderer.dtype = pipe, [pipe], args.device, str(dtype).split(".")[-1]
     pipeline.hearer
     samples = load_audio(ROOT / "tests" / "data" / "long_request.wav").samples
     pipeline.preview(pipeline.understand("a red fox"))  # warm both sizes before timing
     pipeline.renderer.render(pipeline.understand("a red fox"))
-    report = {"family": args.family, "audio_s": round(len(samples) / 16000, 2), "runs": args.runs}
+    report = {"family": args.family, "device": args.device, "audio_s": round(len(samples) / 16000, 2), "runs": args.runs}
+    if args.family == "sd-turbo":
+        report["one_preview_s"] = one_preview(pipeline, args.runs)
     runs = {name: [] for name in ("without_previews", "previews_wait", "previews_interrupt")}
     for _ in range(args.runs):  # interleaved, so a slow moment of the machine does not favour one
         runs["without_previews"].append(run_once(pipeline, samples, None))

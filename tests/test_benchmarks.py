@@ -16,12 +16,13 @@ def run(*args, timeout=600):
     return subprocess.run([sys.executable, *map(str, args)], capture_output=True, text=True, cwd=ROOT, timeout=timeout)
 
 
-def test_hearing_benchmark_compares_both_backends():
+def test_hearing_benchmark_compares_both_backends_and_the_models():
     out = run("benchmarks/hear.py", "--quick")
     assert out.returncode == 0, out.stderr
     report = json.loads(out.stdout)
-    assert set(report["backends"]) == {"faster-whisper", "openai-whisper"}
-    assert report["openai_over_faster_time_ratio"] > 0
+    assert set(report["backends"]) == {"faster-whisper", "openai-whisper", "faster-whisper base",
+                                       "faster-whisper default", "openai-whisper default"}
+    assert report["openai_over_faster_time_ratio"] > 0 and report["default_over_tiny_en_time_ratio"] > 0
     for backend in report["backends"].values():
         assert all(f["wer"] <= 0.5 for f in backend["files"].values())
 

@@ -62,10 +62,10 @@ def page_with(server):
     with sync_playwright() as p:
         browsers = []
 
-        def open_page(microphone: Path | None = None):
+        def open_page(microphone: Path | None = None, locale: str = "en-US"):
             browser = chromium(p, microphone)
             browsers.append(browser)
-            page = browser.new_page(viewport={"width": 1280, "height": 1000})
+            page = browser.new_page(viewport={"width": 1280, "height": 1000}, locale=locale)
             page.goto(url)
             page.locator("#voice2img-status[aria-live=polite]").wait_for(timeout=WAIT)
             return page
@@ -267,6 +267,41 @@ def test_axe_finds_no_wcag_violations_in_any_state(page_with, size):
     page.locator("#start-picture input[type=file]").set_input_files(str(ROOT / "docs" / "web-ui.png"))
     wait_status(page, "^Starting picture: ")
     problems += axe_problems(page, "with a starting picture")
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("size", [(1280, 1000), (390, 844)], ids=["desktop", "phone"])
+def test_a_chinese_browser_gets_the_page_in_chinese_and_a_visible_switch_back(page_with, size):
+    """The page follows the browser's language: its words, its lang attribute (what screen readers
+    pronounce by), its status lines; axe finds nothing in either language; the switch at the top,
+    reached by keyboard, turns it back to English."""
+    page = page_with(SAMPLES_DIR / "red_fox.wav", locale="zh-CN")
+    page.set_viewport_size({"width": size[0], "height": size[1]})
+    page.wait_for_function("() => document.documentElement.lang === 'zh-CN'", timeout=WAIT)
+    wait_status(page, "^页面语言：中文")
+    assert page.locator("#generate").inner_text().strip() == "生成"
+    assert page.get_by_label("或输入一个请求或修改（按回车发送）").count() == 1
+    problems = axe_problems(page, "zh-CN first open")
+
+    page.get_by_label("先确认：我按“生成”再画").check()
+    page.locator("#mic").get_by_role("button", name=re.compile("Record|录制|录音")).click()
+    wait_status(page, "^正在听")
+    wait_status(page, "请检查提示词")
+    problems += axe_problems(page, "zh-CN heard")
+    page.locator("#mic").get_by_role("button", name=re.compile("Stop|停止")).click()
+    page.locator("#generate").click()
+    wait_status(page, "^完成")
+    assert "red fox" in image_alt(page)  # the image's alt text is its (English) prompt, as drawn
+    problems += axe_problems(page, "zh-CN after drawing")
+    shot(page, f"zh-CN-{'desktop' if size[0] > 600 else 'phone'}-after-drawing.png")
+
+    page.locator("body").focus()
+    tab_to(page, "page-language", limit=10)  # the switch comes first
+    page.locator("#page-language label", has_text="English").locator("input").check()
+    page.wait_for_function("() => document.documentElement.lang === 'en'", timeout=WAIT)
+    wait_status(page, "^Page language: English")
+    assert page.locator("#generate").inner_text().strip() == "Generate"
+    problems += axe_problems(page, "switched to English")
     assert not problems, "\n".join(problems)
 
 

@@ -11,11 +11,9 @@ ids, ``voice2img-status`` and ``voice2img-image``, for tools that follow the pag
 from ..errors import Voice2ImgError
 from . import views
 from .studio import RANDOM_SEED, Session, Studio
-from .views import HANDS_FREE, REVIEW
+from .texts import LOCALES, say, ui
+from .views import HANDS_FREE
 
-MODES = [("Hands-free: draw as soon as I stop speaking", HANDS_FREE), ("Review: I press Generate", REVIEW)]
-FOLLOW_UP_CHOICES = [("Redraws it with the same seed (the layout can change)", "redraw"),
-                     ("Changes the picture on screen (image to image)", "refine")]
 LISTEN_LIMIT_S = 3600  # one press of Record listens for at most an hour
 
 CSS = """
@@ -42,11 +40,24 @@ footer { display: none !important; }
 
 # Runs when the page loads: the status line becomes an aria-live region, so each change ("listening",
 # "heard: …", "drawing step 3 of 4", "done", errors) is read out by screen readers; and it keeps
-# Gradio's own markup within WCAG 2.2 AA as components re-render.
+# Gradio's own markup within WCAG 2.2 AA as components re-render. The page starts in the browser's
+# language (the switch at the top changes it), and its lang attribute follows the switch.
 JS_ON_LOAD = """
 () => {
-  document.documentElement.setAttribute('lang', 'en');
+  const chosen = () => {
+    const c = document.querySelector('#page-language input[type=radio]:checked');
+    const label = c && c.closest('label');
+    return label && label.textContent.includes('中文') ? 'zh-CN' : 'en';
+  };
+  const wants = (navigator.languages && navigator.languages[0]) || navigator.language || 'en';
+  if (wants.toLowerCase().startsWith('zh') && chosen() !== 'zh-CN') {
+    const zh = [...document.querySelectorAll('#page-language label')].find(l => l.textContent.includes('中文'));
+    const input = zh && zh.querySelector('input');
+    if (input) input.click();
+  }
   const fix = () => {
+    const lang = chosen();
+    if (document.documentElement.getAttribute('lang') !== lang) document.documentElement.setAttribute('lang', lang);
     const s = document.getElementById('voice2img-status');
     if (s && !s.hasAttribute('aria-live')) {
       s.setAttribute('role', 'status');
@@ -60,7 +71,13 @@ JS_ON_LOAD = """
     // allowed on a plain div (axe: aria-prohibited-attr). As a named picture it says what is there.
     document.querySelectorAll('.empty[aria-label="Empty value"]:not([role])').forEach(e => {
       e.setAttribute('role', 'img');
-      e.setAttribute('aria-label', e.closest('#history') ? 'No images in this session yet' : 'No image yet');
+      e.setAttribute('data-voice2img-empty', e.closest('#history') ? 'history' : 'image');
+    });
+    const empty = lang === 'zh-CN' ? {history: '本次会话还没有图片', image: '还没有图片'}
+                                   : {history: 'No images in this session yet', image: 'No image yet'};
+    document.querySelectorAll('[data-voice2img-empty]').forEach(e => {
+      const name = empty[e.getAttribute('data-voice2img-empty')];
+      if (e.getAttribute('aria-label') !== name) e.setAttribute('aria-label', name);
     });
     // History thumbnails are named "Thumbnail 2 of 12" while they show their caption (WCAG 2.5.3):
     // the caption leads the name, so saying what is seen selects it.
@@ -76,16 +93,24 @@ JS_ON_LOAD = """
   const box = document.querySelector('#previews input[type=checkbox]');
   if (box && box.checked && window.matchMedia && matchMedia('(prefers-reduced-motion: reduce)').matches) box.click();
   new MutationObserver(fix).observe(document.body, {childList: true, subtree: true, attributes: true,
-                                                    attributeFilter: ['aria-label']});
+                                                    attributeFilter: ['aria-label', 'checked']});
+  document.body.addEventListener('change', fix);
 }
 """
 
-# Reads back what was heard and the prompt with the browser's own speech synthesis, when asked to.
+# Reads back what was heard and the prompt with the browser's own speech synthesis, when asked to:
+# one utterance per "N|lang|text" line, each in its language (what was said in the language it was
+# said in, the prompt in the page's), so the voice pronounces it right.
 JS_SPEAK = """
 (text, on) => {
   if (on && text && window.speechSynthesis) {
     window.speechSynthesis.cancel();
-    window.speechSynthesis.speak(new SpeechSynthesisUtterance(text.replace(/^[0-9]+[|]/, '')));
+    for (const line of text.split('\\n')) {
+      const [, lang, ...words] = line.split('|');
+      const u = new SpeechSynthesisUtterance(words.join('|'));
+      u.lang = lang;
+      window.speechSynthesis.speak(u);
+    }
   }
   return [];
 }
@@ -102,65 +127,63 @@ def build_app(studio: Studio):
     with gr.Blocks(title="voice2img", analytics_enabled=False, delete_cache=(3600, 86400)) as app:
         session = gr.State(None)  # a Session, made on this tab's first action
         admitted = gr.State(False)  # whether this tab's latest request found room in the queue
-        gr.Markdown("# voice2img\nSay what you want drawn — or upload a recording, or type. "
-                    "Follow-ups such as “make it blue”, “add a hat”, “without the people”, “wider”, "
-                    "“again” or “undo” change the current picture. Every control works from the keyboard.")
-        status = gr.Markdown("Ready. Press Record and speak, upload a recording, or type a request.",
-                             elem_id="voice2img-status")
+        en = lambda name, **values: ui("en", name, **values)  # noqa: E731 - the page is built in English
+        language = gr.Radio([(name, code) for code, name in LOCALES.items()], value="en", elem_id="page-language",
+                            **en("language"))
+        intro = gr.Markdown(**en("intro"))
+        status = gr.Markdown(say("en", "ready"), elem_id="voice2img-status")
         # On a phone the picture comes first (CSS below), so it and Record are in view together.
         with gr.Row(equal_height=False, elem_id="main-row"):
             with gr.Column(scale=1, elem_id="controls"):
                 mic = gr.Audio(sources=["microphone"], streaming=True, type="filepath", format=None,
-                               label="Speak (live microphone)", elem_id="mic")
+                               elem_id="mic", **en("mic"))
                 with gr.Row(elem_id="listening-options"):
-                    mode = gr.Radio(MODES, value=HANDS_FREE, label="When I stop speaking", elem_id="mode")
-                    readback = gr.Checkbox(False, label="Read back what was heard and the prompt aloud",
-                                           elem_id="readback")
-                    previews = gr.Checkbox(studio.previews_by_default, label=_previews_label(studio), elem_id="previews")
+                    mode = gr.Radio(value=HANDS_FREE, elem_id="mode", **en("mode"))
+                    readback = gr.Checkbox(False, elem_id="readback", **en("readback"))
+                    previews = gr.Checkbox(studio.previews_by_default, elem_id="previews",
+                                           label=_previews_label(studio, "en"))
                     # Some people pause longer mid-sentence: how long a pause ends a request is theirs to set.
-                    pause = gr.Slider(0.3, 3.0, value=limits.pause_seconds, step=0.1, elem_id="pause",
-                                      label="Pause that ends a request (seconds)")
-                upload = gr.Audio(sources=["upload"], type="filepath", format=None, label="Or upload a recording",
-                                  elem_id="upload")
-                hear_file = gr.Button("Hear this recording", elem_id="hear-file")
+                    pause = gr.Slider(0.3, 3.0, value=limits.pause_seconds, step=0.1, elem_id="pause", **en("pause"))
+                upload = gr.Audio(sources=["upload"], type="filepath", format=None, elem_id="upload", **en("upload"))
+                hear_file = gr.Button(elem_id="hear-file", **en("hear_file"))
                 picture_in = gr.Image(sources=["upload", "webcam", "clipboard"], type="filepath", format="png",
-                                      label="Optional: a picture to start from (upload, webcam or paste)",
-                                      elem_id="start-picture", height=200)
-                typed = gr.Textbox(label="Or type a request or a change (Enter to send)", lines=1, elem_id="typed",
-                                   placeholder="a red fox in the snow — or: make it blue")
-                use_typed = gr.Button("Use typed text", elem_id="use-typed")
-                heard = gr.Textbox(label="Heard", interactive=False, elem_id="heard")
-                removed = gr.Textbox(label="Removed from what was said", interactive=False, elem_id="removed")
-                prompt = gr.Textbox(label="Prompt (you can edit it)", lines=2, elem_id="prompt")
-                negative = gr.Textbox(label="Negative prompt (things to leave out)", lines=1, elem_id="negative")
+                                      elem_id="start-picture", height=200, **en("picture_in"))
+                typed = gr.Textbox(lines=1, elem_id="typed", **en("typed"))
+                use_typed = gr.Button(elem_id="use-typed", **en("use_typed"))
+                heard = gr.Textbox(interactive=False, elem_id="heard", **en("heard"))
+                removed = gr.Textbox(interactive=False, elem_id="removed", **en("removed"))
+                prompt = gr.Textbox(lines=2, elem_id="prompt", **en("prompt"))
+                negative = gr.Textbox(lines=1, elem_id="negative", **en("negative"))
                 with gr.Row():
-                    generate = gr.Button("Generate", variant="primary", elem_id="generate")
-                    again = gr.Button("Again with a new seed", elem_id="again")
-                    undo = gr.Button("Undo: back to the previous request", elem_id="undo")
-                with gr.Accordion("Settings", open=False, elem_id="settings"):
-                    model = gr.Dropdown(list(studio.pipelines), value=studio.default_model, label="Image model",
-                                        elem_id="model")
-                    steps = gr.Number(defaults["steps"], label="Steps", precision=0, minimum=1,
-                                      maximum=limits.max_steps, elem_id="steps")
-                    width = gr.Number(defaults["width"], label="Width (pixels)", precision=0, elem_id="width")
-                    height = gr.Number(defaults["height"], label="Height (pixels)", precision=0, elem_id="height")
-                    guidance = gr.Number(defaults["guidance"], label="Guidance scale", minimum=0, elem_id="guidance")
-                    seed = gr.Number(defaults["seed"], label=f"Seed ({RANDOM_SEED} for a new random seed each time)",
-                                     precision=0, elem_id="seed")
-                    follow_ups = gr.Radio(FOLLOW_UP_CHOICES, value=studio.follow_ups, elem_id="follow-ups",
-                                          label="A change such as “make it blue” (say “from scratch” or "
-                                                "“change this picture” to choose once)")
+                    generate = gr.Button(variant="primary", elem_id="generate", **en("generate"))
+                    again = gr.Button(elem_id="again", **en("again"))
+                    undo = gr.Button(elem_id="undo", **en("undo"))
+                with gr.Accordion(open=False, elem_id="settings", **en("settings")) as settings:
+                    model = gr.Dropdown(list(studio.pipelines), value=studio.default_model, elem_id="model",
+                                        **en("model"))
+                    steps = gr.Number(defaults["steps"], precision=0, minimum=1, maximum=limits.max_steps,
+                                      elem_id="steps", **en("steps"))
+                    width = gr.Number(defaults["width"], precision=0, elem_id="width", **en("width"))
+                    height = gr.Number(defaults["height"], precision=0, elem_id="height", **en("height"))
+                    guidance = gr.Number(defaults["guidance"], minimum=0, elem_id="guidance", **en("guidance"))
+                    seed = gr.Number(defaults["seed"], precision=0, elem_id="seed", **en("seed", random=RANDOM_SEED))
+                    follow_ups = gr.Radio(value=studio.follow_ups, elem_id="follow-ups", **en("follow_ups"))
             with gr.Column(scale=1, elem_id="picture-column"):
-                image = gr.Image(label="Image", type="filepath", format="png", interactive=False,
-                                 elem_id="voice2img-image", buttons=[], height=512)
+                image = gr.Image(type="filepath", format="png", interactive=False,
+                                 elem_id="voice2img-image", buttons=[], height=512, **en("image"))
                 timings = gr.Markdown("", elem_id="timings")
-                download = gr.DownloadButton("Download PNG (with its metadata)", value=None, interactive=False,
-                                             elem_id="download")
-        gallery = gr.Gallery(label="This session's images (press Enter on one to reload its request)",
-                             columns=6, height="auto", allow_preview=False, elem_id="history")
+                download = gr.DownloadButton(value=None, interactive=False, elem_id="download", **en("download"))
+        gallery = gr.Gallery(columns=6, height="auto", allow_preview=False, elem_id="history", **en("gallery"))
         # Carriers the page needs but nobody sees: the hands-free draw trigger and the read-back text.
         trigger = gr.Textbox(visible="hidden", elem_id="trigger")
         speak = gr.Textbox(visible="hidden", elem_id="speak")
+        worded = {"language": language, "intro": intro, "mic": mic, "mode": mode, "readback": readback,
+                  "previews": previews, "pause": pause, "upload": upload, "hear_file": hear_file,
+                  "picture_in": picture_in, "typed": typed, "use_typed": use_typed, "heard": heard, "removed": removed,
+                  "prompt": prompt, "negative": negative, "generate": generate, "again": again, "undo": undo,
+                  "settings": settings, "model": model, "steps": steps, "width": width, "height": height,
+                  "guidance": guidance, "seed": seed, "follow_ups": follow_ups, "image": image, "download": download,
+                  "gallery": gallery}
         fields = [prompt, negative, steps, width, height, guidance, seed]
         parts = {"status": status, "heard": heard, "removed": removed, "prompt": prompt, "negative": negative,
                  "steps": steps, "width": width, "height": height, "guidance": guidance, "seed": seed,
@@ -172,7 +195,8 @@ def build_app(studio: Studio):
             out = {session: s} if s is not None else {}
             for name, value in view.items():
                 if name == "image":
-                    value = gr.update(value=value.path, alt_text=value.alt, label=value.label)
+                    label = value.label or ui(s.locale if s else "en", "image")["label"]
+                    value = gr.update(value=value.path, alt_text=value.alt, label=label)
                 elif name == "download":
                     value = gr.update(value=value, interactive=bool(value))
                 out[parts[name]] = value
@@ -185,14 +209,34 @@ def build_app(studio: Studio):
                 try:
                     return show(s, step(s, *args[:-2], mode_value=args[-1]))
                 except Voice2ImgError as exc:
-                    return show(s, {"status": f"Not drawn: {exc}"})
+                    return show(s, {"status": say(s.locale, "not_drawn", error=exc)})
             return handler
+
+        # -- the page's language ------------------------------------------------------------------
+        def on_language(s: Session, locale: str):
+            s = s or Session()
+            s.locale = locale if locale in LOCALES else "en"
+            out = {session: s, status: say(s.locale, "page_language")}
+            for name, component in worded.items():
+                if name == "previews":
+                    texts = {"label": _previews_label(studio, s.locale)}
+                elif name == "seed":
+                    texts = ui(s.locale, name, random=RANDOM_SEED)
+                else:
+                    texts = ui(s.locale, name)
+                if name == "language":
+                    texts.pop("value", None)
+                out[component] = gr.update(**texts)
+            return out
+
+        language.change(on_language, [session, language], [session, status, *worded.values()], queue=False,
+                        show_progress="hidden")
 
         # -- live microphone --------------------------------------------------------------------
         def on_start(s: Session, pause_seconds):
             s = s or Session()
             studio.start_listening(s, pause_seconds)
-            return show(s, {"status": "Listening… speak now; a short pause ends your request."})
+            return show(s, {"status": say(s.locale, "listening")})
 
         def on_chunk(chunk, pause_seconds, s: Session, mode_value: str):
             if not chunk:
@@ -201,12 +245,12 @@ def build_app(studio: Studio):
             try:
                 events = studio.hear_chunk(s, chunk, pause_seconds)
             except Voice2ImgError as exc:
-                return show(s, {"status": f"Could not use the microphone audio: {exc}"})
+                return show(s, {"status": say(s.locale, "mic_error", error=exc)})
             return show(s, views.live(studio, s, events, mode_value))
 
         def on_stop(s: Session, mode_value: str):
             s = s or Session()
-            return show(s, views.live(studio, s, studio.stop_listening(s), mode_value) or {"status": "Stopped listening."})
+            return show(s, views.live(studio, s, studio.stop_listening(s), mode_value) or {"status": say(s.locale, "stopped")})
 
         live_outputs = [session, status, heard, removed, trigger, speak, image, download, *fields]
         quiet = dict(show_progress="hidden")  # no timers inside the status line or the text boxes
@@ -218,7 +262,7 @@ def build_app(studio: Studio):
         # -- an uploaded recording, typed text ---------------------------------------------------
         def hear_recording(s: Session, path, mode_value: str) -> dict:
             if not path:
-                return {"status": "Choose an audio file first."}
+                return {"status": say(s.locale, "choose_file")}
             return views.heard(studio, s, studio.hear(s, path), mode_value)
 
         def hear_typed(s: Session, text, mode_value: str) -> dict:
@@ -236,8 +280,8 @@ def build_app(studio: Studio):
         picture_in.change(on_start_picture, [session, picture_in], [session, status, width, height], queue=False, **quiet)
 
         # -- drawing ---------------------------------------------------------------------------------
-        def announce(request: gr.Request):
-            ok, text = views.queued(studio.enter(_tab(request)), limits.max_queue)
+        def announce(request: gr.Request, s: Session):
+            ok, text = views.queued(studio.enter(_tab(request)), limits.max_queue, s.locale if s else "en")
             return {admitted: ok, status: text}
 
         def draw(tab: str, ok: bool, s: Session, model_value, new_seed: bool, values, progress):
@@ -268,16 +312,16 @@ def build_app(studio: Studio):
                       show_progress_on=[image])
         for event, handler, inputs in ((generate.click, draw_new, draw_inputs), (again.click, draw_again, draw_inputs),
                                        (trigger.change, draw_triggered, [trigger, *draw_inputs])):
-            event(announce, None, [admitted, status], queue=False, **quiet).then(handler, inputs, draw_outputs, **common)
+            event(announce, [session], [admitted, status], queue=False, **quiet).then(handler, inputs, draw_outputs, **common)
 
         # -- undo, the history, the model ---------------------------------------------------------------
         def on_undo(s: Session):
             s = s or Session()
-            return show(s, views.went_back(studio.undo(s)))
+            return show(s, views.went_back(studio.undo(s), s.locale))
 
         def on_select(s: Session, evt: gr.SelectData):
             s = s or Session()
-            return show(s, views.reloaded(studio.reload(s, evt.index)))
+            return show(s, views.reloaded(studio.reload(s, evt.index), s.locale))
 
         def on_follow_ups(s: Session, way: str):
             s = s or Session()
@@ -293,7 +337,7 @@ def build_app(studio: Studio):
         previews.input(on_previews, [session, previews], [session], queue=False, **quiet)
         undo.click(on_undo, [session], [session, status, image, download, *fields], queue=False, **quiet)
         gallery.select(on_select, [session], [session, status, heard, image, download, *fields], queue=False, **quiet)
-        model.input(lambda m: show(None, views.model_defaults(studio, m)), [model],
+        model.input(lambda m, s: show(None, views.model_defaults(studio, m, s.locale if s else "en")), [model, session],
                     [status, steps, width, height, guidance], queue=False, **quiet)
         speak.change(None, [speak, readback], None, js=JS_SPEAK)
 
@@ -306,10 +350,10 @@ def build_app(studio: Studio):
     return app
 
 
-def _previews_label(studio: Studio) -> str:
-    label = "Show previews while I speak (never kept)"
+def _previews_label(studio: Studio, locale: str) -> str:
+    label = ui(locale, "previews")["label"]
     if studio.previews == "auto" and studio.preview_seconds is not None:
-        label += f"; one takes {studio.preview_seconds:.1f} s here"
+        label += ui(locale, "previews_cost", seconds=studio.preview_seconds)["label"]
     return label
 
 

@@ -119,6 +119,7 @@ class Session:
     previewing: bool = False  # a preview of the utterance in progress is on screen
     preview_path: str = ""  # the file of the preview on screen (removed when the next one comes)
     language: str | None = None  # the language last heard surely in this tab: assumed while a guess is unsure
+    locale: str = "en"  # the page's language in this tab (voice2img.web.texts.LOCALES)
     lock: object = field(default_factory=threading.Lock, repr=False)  # one microphone chunk at a time
 
     @property

@@ -22,9 +22,9 @@ from typing import Callable, Iterator
 
 from ..errors import Voice2ImgError
 from .studio import RANDOM_SEED, Entry, Heard, Session, Studio
+from .texts import say
 
 HANDS_FREE, REVIEW = "hands-free", "review"
-PREVIEW_LABEL = "Preview while you speak (not kept)"
 STATUS_EVERY_S = 0.5  # the status line says the drawing step at most this often: screen readers keep up
 
 log = logging.getLogger("voice2img.web")
@@ -36,18 +36,25 @@ class Picture:
 
     path: str
     alt: str
-    label: str = "Image"  # what the image area is called: "Preview …" while a preview is shown
+    label: str | None = None  # what the image area is called: "Preview …" while a preview is shown; None: "Image"
 
 
 def heard(studio: Studio, s: Session, h: Heard, mode: str) -> dict:
     """After a turn was heard or typed. Hands-free sets ``trigger``, which makes the page draw."""
     s.said += 1
-    r = h.request
+    r, loc = h.request, s.locale
     out: dict = {"heard": h.transcript, "removed": h.removed_text}
     if r.action == "undo":
-        view = went_back(h.restored)
-        return {**out, **view, "speak": f"{s.said}|{view['status']}"} if h.restored else {**out, **view}
-    out.update(prompt=r.prompt, negative=r.negative_prompt, speak=f"{s.said}|Heard: {h.transcript}. Prompt: {r.prompt}")
+        view = went_back(h.restored, loc)
+        return {**out, **view, "speak": readback(s, [(loc, view["status"])])} if h.restored else {**out, **view}
+    said_in = getattr(s.transcript, "language", "") or "en"
+    said = getattr(s.transcript, "as_spoken", h.transcript) if s.transcript is not None else h.transcript
+    prompt_said = say(loc, "readback_prompt", prompt=r.prompt)
+    if said_in == loc.split("-")[0]:  # heard in the page's language: one utterance
+        parts = [(loc, say(loc, "readback_heard", heard=said) + " " + prompt_said)]
+    else:  # what was said in its own voice, then the prompt in the page's
+        parts = [(said_in, said), (loc, prompt_said)]
+    out.update(prompt=r.prompt, negative=r.negative_prompt, speak=readback(s, parts))
     spoken = r.settings
     out.update({k: v for k, v in (("steps", spoken.steps), ("guidance", spoken.guidance)) if v is not None})
     # A follow-up keeps the seed of the picture it changes; a new request gets a new one.
@@ -57,14 +64,24 @@ def heard(studio: Studio, s: Session, h: Heard, mode: str) -> dict:
             chosen = studio.pipeline.renderer.settings_for(r)
             out.update(width=chosen["width"], height=chosen["height"])
         except Voice2ImgError as exc:
-            return {**out, "status": f"Heard, but: {exc}"}
-    notes = (" Note: " + "; ".join(r.notes) + ".") if r.notes else ""
+            return {**out, "status": say(loc, "heard_but", error=exc)}
+    notes = say(loc, "notes", notes="; ".join(r.notes)) if r.notes else ""
+    guess = getattr(s.transcript, "language_note", "") if s.transcript is not None else ""
+    if guess:
+        notes += say(loc, "language_guess", note=guess)
     if mode == HANDS_FREE:
         out["trigger"] = f"{s.said}|{r.action}"
-        out["status"] = f"Heard: “{h.transcript}”. Drawing: {r.prompt}.{notes}"
+        out["status"] = say(loc, "heard_drawing", heard=h.transcript, prompt=r.prompt, notes=notes)
     else:
-        out["status"] = f"Heard: “{h.transcript}”. Check the prompt, then press Generate.{notes}"
+        out["status"] = say(loc, "heard_review", heard=h.transcript, notes=notes)
     return out
+
+
+def readback(s: Session, parts: list[tuple[str, str]]) -> str:
+    """What read-back says, as the page's speech script reads it: "N|lang|text" lines, one
+    utterance each, in the language each was said or shown in (N makes the same words said twice
+    a change)."""
+    return "\n".join(f"{s.said}|{lang}|{' '.join(text.split())}" for lang, text in parts if text.strip())
 
 
 def entry(e: Entry) -> dict:
@@ -74,15 +91,14 @@ def entry(e: Entry) -> dict:
             "guidance": e.settings["guidance"], "image": Picture(e.shown, e.request.prompt), "download": e.shown}
 
 
-def went_back(e: Entry | None) -> dict:
+def went_back(e: Entry | None, locale: str = "en") -> dict:
     if e is None:
-        return {"status": "Nothing to go back to."}
-    return {**entry(e), "status": f"Went back to: {e.request.prompt}"}
+        return {"status": say(locale, "nothing_back")}
+    return {**entry(e), "status": say(locale, "went_back", prompt=e.request.prompt)}
 
 
-def reloaded(e: Entry) -> dict:
-    return {**entry(e), "heard": e.transcript,
-            "status": f"Reloaded: {e.request.prompt} (seed {e.seed}). Press Generate to draw it again."}
+def reloaded(e: Entry, locale: str = "en") -> dict:
+    return {**entry(e), "heard": e.transcript, "status": say(locale, "reloaded", prompt=e.request.prompt, seed=e.seed)}
 
 
 def gallery(s: Session) -> list[tuple[str, str]]:
@@ -92,8 +108,9 @@ def gallery(s: Session) -> list[tuple[str, str]]:
 def live(studio: Studio, s: Session, events, mode: str) -> dict:
     """What the live microphone's events come to: the words so far, or a heard turn."""
     out: dict = {}
+    loc = s.locale
     # Said once when the first preview appears, then left alone: a screen reader is not told of each preview.
-    listening = lambda: "Listening… preview" if s.previewing else "Listening… (speech)"  # noqa: E731
+    listening = lambda: say(loc, "listening_preview" if s.previewing else "listening_speech")  # noqa: E731
     for event in events:
         if event.kind == "speech":
             s.previewing = False
@@ -103,30 +120,28 @@ def live(studio: Studio, s: Session, events, mode: str) -> dict:
         elif event.kind == "preview":
             p = event.result
             s.previewing = True
-            out.update(image=Picture(studio.preview_file(s, p), f"Preview of {p.prompt} (seed {p.seed})", PREVIEW_LABEL),
-                       status=listening())
+            out.update(image=Picture(studio.preview_file(s, p), say(loc, "preview_of", prompt=p.prompt, seed=p.seed),
+                                     say(loc, "preview_label")), status=listening())
         elif event.kind == "holding":
-            out.update(heard=event.message + " …",
-                       status="Listening… that sounded unfinished, so I am waiting for the rest.")
+            out.update(heard=event.message + " …", status=say(loc, "holding"))
         elif event.kind == "no speech":
-            out["status"] = "Heard no words there; still listening."
+            out["status"] = say(loc, "no_words")
         elif event.kind == "final":
             s.previewing = False
             try:
                 out.update(heard(studio, s, studio.take(s, event.result), mode))
             except Voice2ImgError as exc:
-                out["status"] = f"Not drawn: {exc}"
+                out["status"] = say(loc, "not_drawn", error=exc)
     return out
 
 
-def queued(ahead: int | None, max_queue: int) -> tuple[bool, str]:
+def queued(ahead: int | None, max_queue: int, locale: str = "en") -> tuple[bool, str]:
     """(admitted, status) for a request joining the drawing queue with ``ahead`` before it."""
     if ahead is None:
-        return False, (f"Busy: {max_queue} requests are already waiting, the most this server queues. "
-                       "Yours was not queued; try again in a moment.")
+        return False, say(locale, "busy", max_queue=max_queue)
     if ahead:
-        return True, f"Waiting: {ahead} other request(s) are ahead of yours; yours starts when they finish."
-    return True, "Drawing…"
+        return True, say(locale, "waiting", ahead=ahead)
+    return True, say(locale, "drawing")
 
 
 def start_picture(studio: Studio, s: Session, path: str | None) -> dict:
@@ -135,12 +150,11 @@ def start_picture(studio: Studio, s: Session, path: str | None) -> dict:
         size = studio.set_start(s, path)
     except Voice2ImgError as exc:
         s.start = None
-        return {"status": f"Not used as a starting picture: {exc}"}
+        return {"status": say(s.locale, "picture_refused", error=exc)}
     if size is None:
-        return {"status": "No starting picture: requests draw from scratch."}
+        return {"status": say(s.locale, "no_picture")}
     p = s.start
-    return {**size, "status": f"Starting picture: {os.path.basename(p.name)} ({p.width}×{p.height}). Say or type what it "
-                              "should become — “make it a watercolor”, “just a little” — and it is changed, not redrawn."}
+    return {**size, "status": say(s.locale, "picture", name=os.path.basename(p.name), width=p.width, height=p.height)}
 
 
 def drawing(studio: Studio, s: Session, fields: tuple, model: str | None, new_seed: bool = False,
@@ -153,7 +167,7 @@ def drawing(studio: Studio, s: Session, fields: tuple, model: str | None, new_se
     try:
         request = studio.request_from_fields(s, *fields, new_seed=new_seed)
     except (Voice2ImgError, ValueError, TypeError) as exc:
-        yield {"status": f"Not drawn: {exc}"}
+        yield {"status": say(s.locale, "not_drawn", error=exc)}
         return
     steps: queue.Queue = queue.Queue()
     outcome: dict = {}
@@ -177,46 +191,44 @@ def drawing(studio: Studio, s: Session, fields: tuple, model: str | None, new_se
             progress(step)
         if time.monotonic() - said >= STATUS_EVERY_S or step[0] == step[1]:
             said = time.monotonic()
-            yield {"status": f"Drawing step {step[0]} of {step[1]}…"}
+            yield {"status": say(s.locale, "drawing_step", done=step[0], total=step[1])}
     if "error" in outcome:
-        yield {"status": f"Not drawn: {outcome['error']}"}
+        yield {"status": say(s.locale, "not_drawn", error=outcome["error"])}
         return
     yield drawn(studio, s, outcome["entries"])
 
 
 def drawn(studio: Studio, s: Session, entries: list[Entry]) -> dict:
     """After a drawing: the picture, unless "undo" was said while it was drawing."""
-    e = entries[0]
+    e, loc = entries[0], s.locale
     if not studio.is_current(s, e):
         back = s.current
         return {"gallery": gallery(s),
-                "status": "Drawn and kept in the history, but you went back while it was drawing, so the "
-                          f"current picture is still “{back.prompt if back else 'none'}”."}
+                "status": say(loc, "went_back_while", prompt=back.prompt if back else say(loc, "none"))}
     took = ", ".join(f"{k.replace('_', ' ')} {v:.2f} s" for k, v in e.timings.items())
-    count = f"{len(entries)} images" if len(entries) > 1 else "image"
+    count = say(loc, "images", n=len(entries)) if len(entries) > 1 else say(loc, "one_image")
     blurred = sum(1 for x in entries if (x.safety or {}).get("decision") == "blurred")
-    note = f" {blurred} blurred by this server's content check." if blurred else ""
-    return {**entry(e), "gallery": gallery(s), "timings": f"Times: {took}",
-            "status": f"Done: {count} of “{e.request.prompt}”, seed {e.seed}.{_how(e)}{note}"}
+    note = say(loc, "blurred", n=blurred) if blurred else ""
+    return {**entry(e), "gallery": gallery(s), "timings": say(loc, "times", took=took),
+            "status": say(loc, "done", count=count, prompt=e.request.prompt, seed=e.seed, how=_how(e, loc), note=note)}
 
 
-def _how(e: Entry) -> str:
+def _how(e: Entry, locale: str = "en") -> str:
     """How a follow-up was drawn, and the words that ask for the other way."""
     if e.way == "refine":
-        return (f" Changed the picture on screen (image to image, strength {e.strength:g}); "
-                "say “from scratch” to redraw it instead.")
+        return say(locale, "refined", strength=e.strength)
     if e.way == "redraw":
-        return " Redrawn with the same seed; say “change this picture” to change the picture on screen instead."
+        return say(locale, "redrawn")
     return ""
 
 
-def model_defaults(studio: Studio, model: str) -> dict:
+def model_defaults(studio: Studio, model: str, locale: str = "en") -> dict:
     try:
         d = studio.defaults(model)
     except Voice2ImgError as exc:
         return {"status": str(exc)}
     return {"steps": d["steps"], "width": d["width"], "height": d["height"], "guidance": d["guidance"],
-            "status": f"Image model: {model}; its default settings are in the panel."}
+            "status": say(locale, "model", model=model)}
 
 
 def _one_line(exc: BaseException) -> str:

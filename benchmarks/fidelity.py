@@ -11,8 +11,8 @@ speeds (festival, flite, espeak-ng — whichever are installed), in three forms:
              (aspect or seed) and a closing "thank you";
 - noisy:     the disfluent form under white noise at --snr dB.
 
-Each clip goes through hear (the default backend on the bundled tiny.en) and understand (the rules
-rewriter). Reported per form and per PartiPrompts Category: WER of the final prompt against the
+Each clip goes through hear (the default backend and models, or ``--asr-model``) and understand
+(the rules rewriter); the language each clip was identified as is counted. Reported per form and per PartiPrompts Category: WER of the final prompt against the
 written prompt, WER of the raw transcript against it, and how many of the spoken negatives and
 settings were recovered. ``--vocabulary`` also hears every clean clip with the prompt-domain
 vocabulary as Whisper's initial prompt, and as faster-whisper's hotwords, and reports each WER. JSON goes to stdout, a markdown
@@ -122,6 +122,9 @@ def main() -> int:
     parser.add_argument("--max-words", type=int, default=25, help="skip longer prompts (default: %(default)s)")
     parser.add_argument("--vocabulary", action="store_true", help="also hear clean clips with the prompt vocabulary")
     parser.add_argument("--backend", default="faster-whisper")
+    parser.add_argument("--asr-model", default=None,
+                        help="one Whisper model (tiny.en, base); default: the default pair (base finds the language, "
+                             "tiny.en hears English)")
     args = parser.parse_args()
     if not PARTI.is_file():
         print(f"fidelity benchmark: {PARTI} is not here; it needs ../shared beside the checkout", file=sys.stderr)
@@ -134,7 +137,7 @@ def main() -> int:
 
     rng = random.Random(args.seed)
     noise_rng = np.random.default_rng(args.seed)
-    hearer = load_hearer(HearingOptions(backend=args.backend))
+    hearer = load_hearer(HearingOptions(backend=args.backend, model=args.asr_model))
     variants = {}
     if args.vocabulary:
         variants["initial_prompt"] = load_hearer(HearingOptions(backend=args.backend, initial_prompt=vocabulary_prompt()))
@@ -153,9 +156,11 @@ def main() -> int:
             forms = {"clean": clean_audio, "disfluent": messy_audio,
                      "noisy": add_noise(messy_audio, args.snr, noise_rng)}
             for form, audio in forms.items():
-                transcript = hearer.transcribe(audio).text
+                heard = hearer.transcribe(audio)
+                transcript = heard.text
                 request = rewriter.rewrite(transcript)
                 row = {"form": form, "category": item["Category"], "voice": voice, "written": written,
+                       "language": heard.language, "model": heard.model,
                        "transcript": transcript, "prompt": request.prompt,
                        "wer_prompt": word_error_rate(written, request.prompt),
                        "wer_transcript": word_error_rate(written, transcript)}
@@ -215,7 +220,12 @@ def summarise(rows: list[dict], args) -> dict:
     categories = {f"{c} / {f}": {"clips": len(v), "wer_prompt": corpus(v, "wer_prompt"),
                                  "wer_transcript": corpus(v, "wer_transcript")}
                   for (c, f), v in sorted(by_category.items())}
+    languages = defaultdict(int)
+    for row in rows:
+        languages[row["language"] or "none"] += 1
     return {"n": args.n, "seed": args.seed, "snr_db": args.snr, "backend": args.backend,
+            "asr_model": args.asr_model or "default (base identifies, tiny.en hears English)",
+            "languages_identified": dict(languages),
             "voices": sorted({r["voice"] for r in rows}), "forms": forms, "targets": targets, "categories": categories}
 
 

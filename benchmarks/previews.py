@@ -110,6 +110,7 @@ def main() -> int:
     parser.add_argument("--size", type=int, default=512, help="the final image's side (sd-turbo)")
     parser.add_argument("--runs", type=int, default=3, help="passes over the audio per way (medians reported)")
     parser.add_argument("--device", default="cpu", help="cpu or cuda (sd-turbo)")
+    parser.add_argument("--one-preview", action="store_true", help="only time one preview, both autoencoders (sd-turbo)")
     args = parser.parse_args()
 
     from voice2img import DrawingOptions, Pipeline
@@ -136,6 +137,9 @@ def main() -> int:
     report = {"family": args.family, "device": args.device, "audio_s": round(len(samples) / 16000, 2), "runs": args.runs}
     if args.family == "sd-turbo":
         report["one_preview_s"] = one_preview(pipeline, args.runs)
+        if args.one_preview:
+            print(json.dumps(report, indent=1))
+            return 0
     runs = {name: [] for name in ("without_previews", "previews_wait", "previews_interrupt")}
     for _ in range(args.runs):  # interleaved, so a slow moment of the machine does not favour one
         runs["without_previews"].append(run_once(pipeline, samples, None))

@@ -32,6 +32,12 @@ CSS = """
   #voice2img-image img { max-height: calc(36vh - 3rem) !important; object-fit: contain; }
   #timings:empty, #timings .prose:empty { display: none; }
   #listening-options { flex-wrap: wrap !important; }
+  /* The language switch and the introduction stay small, so the picture and Record fit one screen. */
+  #page-language { padding: 2px 8px !important; }
+  #page-language [data-testid="block-info"] { position: absolute !important; width: 1px; height: 1px; overflow: hidden;
+    clip: rect(0 0 0 0); white-space: nowrap; }
+  #intro h1 { font-size: 1.25rem !important; margin: 0 0 0.25rem !important; }
+  #intro p { font-size: 0.875rem !important; line-height: 1.35 !important; }
   #listening-options > * { min-width: 100% !important; }
 }
 footer { display: none !important; }
@@ -130,7 +136,7 @@ def build_app(studio: Studio):
         en = lambda name, **values: ui("en", name, **values)  # noqa: E731 - the page is built in English
         language = gr.Radio([(name, code) for code, name in LOCALES.items()], value="en", elem_id="page-language",
                             **en("language"))
-        intro = gr.Markdown(**en("intro"))
+        intro = gr.Markdown(elem_id="intro", **en("intro"))
         status = gr.Markdown(say("en", "ready"), elem_id="voice2img-status")
         # On a phone the picture comes first (CSS below), so it and Record are in view together.
         with gr.Row(equal_height=False, elem_id="main-row"):

@@ -25,7 +25,7 @@ from .bundled import BUNDLED_NAME, MULTILINGUAL_NAME
 if TYPE_CHECKING:
     from ..audio import Audio
 
-SURE = 0.6  # a language identified with less probability is a guess (see docs/languages.md)
+SURE = 0.8  # a language identified with less probability is a guess (see docs/languages.md)
 ENGLISH = "en"
 
 

@@ -142,3 +142,67 @@ def test_an_unknown_language_code_is_one_line_with_the_codes(tmp_path):
     assert run.returncode != 0 and "Traceback" not in run.stderr
     [line] = run.stderr.strip().splitlines()
     assert "klingon" in line and "zh" in line
+
+
+def test_identification_uses_a_short_window_and_looks_again_only_when_unsure(monkeypatch):
+    """Identification is the only time English speech loses to the language check, so it encodes
+    each clip's first 5 s + 1 s (at least 4 s), not the 15 s transcription needs; a clip whose
+    guess is below SURE and leans away from the fallback is identified again in the transcription
+    window, and the surer answer is kept."""
+    from voice2img.hear import short
+
+    assert short.detect_frames(2 * 16000) == short.DETECT_MIN_FRAMES == 400
+    assert short.detect_frames(12 * 16000) == short.DETECT_MAX_FRAMES == 600 < short.window_frames(12 * 16000)
+    hearer = load("faster-whisper", model=None)
+    windows = []
+    real = short._identify
+
+    def spy(model, clips, window):
+        answers = real(model, clips, window)
+        windows.append([(window(len(c)), a[0]) for c, a in zip(clips, answers)])
+        return answers
+
+    monkeypatch.setattr(short, "_identify", spy)
+    audios = [load_audio(p) for p in sample_files()]
+    for fallback in ("en", "de"):
+        windows.clear()
+        found = hearer.world.detect_many(audios, sure=SURE, fallback=fallback)
+        first = windows[0]
+        assert [w for w, _ in first] == [short.detect_frames(len(a.samples)) for a in audios]
+        again = [i for i, (_, (code, p)) in enumerate(first) if p < SURE and code != fallback]
+        assert len(windows) == (2 if again else 1)
+        if again:
+            assert [w for w, _ in windows[1]] == [short.window_frames(len(audios[i].samples)) for i in again]
+        for i, ranked in enumerate(found):
+            assert ranked[0][1] >= first[i][1][1]
+    assert again, "with German as the fallback, the English samples that are unsure are looked at again"
+
+
+@pytest.mark.slow
+def test_listen_identifies_once_an_utterance_is_sure_and_not_again_for_its_partials(monkeypatch):
+    """Partial transcripts come every second while someone speaks; once one of them has
+    identified the language surely, the rest of that utterance is heard in it directly."""
+    import numpy as np
+
+    from voice2img.live import LiveListener, LiveOptions
+    from voice2img.pipeline import Pipeline
+
+    pipeline = Pipeline()
+    world = pipeline.hearer.world
+    calls = []
+    real = world.detect_many
+    monkeypatch.setattr(world, "detect_many", lambda audios, **how: calls.append(len(audios)) or real(audios, **how))
+    clip = load_audio(ROOT / "samples" / "astronaut.flac").samples
+    silence = np.zeros(16000, np.float32)
+    listener = LiveListener(pipeline, LiveOptions(partial_every_ms=700))
+    events = []
+    for k in range(0, len(clip) + 2 * len(silence), 1600):
+        events += listener.feed(np.concatenate([clip, silence, silence])[k:k + 1600])
+    events += listener.flush()
+    partials = [e for e in events if e.kind == "partial"]
+    [final] = [e for e in events if e.kind == "final"]
+    assert len(partials) >= 3 and final.result.transcript.language == "en"
+    assert "astronaut" in final.result.request.prompt
+    # one identification per partial until one is sure, then none, and one for the final
+    assert len(calls) < len(partials) + 1, (len(calls), len(partials))
+

@@ -369,9 +369,7 @@ def cmd_transcribe(args) -> int:
         record = {"file": name, "text": transcript.text, "language": transcript.language,
                   **transcript.language_fields(), "duration": round(transcript.duration, 3),
                   "no_speech": transcript.no_speech}
-        line = f"{name}: {transcript.text or '(no speech)'}"
-        if transcript.translated:
-            line = f"{name}: ({transcript.language}) {transcript.spoken} → {transcript.text}"
+        line = f"{name}: {transcript.shown or '(no speech)'}"
         console.emit(record, line + (f"  [{transcript.language_note}]" if transcript.language_note else ""))
         return True
 

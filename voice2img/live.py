@@ -59,6 +59,7 @@ class _Utterance:
     last_speech_end: int = 0  # stream sample where speech was last heard
     partial_at: int = 0  # frames in the utterance when the last partial transcript was made
     seed: int = 0  # the seed its previews and its final image share (with previews on)
+    language: str | None = None  # identified surely by a partial: later partials skip identification
 
 
 class LiveListener:
@@ -163,7 +164,8 @@ class LiveListener:
         return events
 
     def _partial(self, u: _Utterance) -> LiveEvent:
-        transcript = self.pipeline.transcribe(_audio(u), language_hint=self.language)
+        transcript = self.pipeline.transcribe(_audio(u), language_hint=self.language, language=u.language)
+        u.language = u.language or surely_heard(transcript)
         text = "" if transcript.no_speech else transcript.text
         request = None
         if self.options.previews and text:

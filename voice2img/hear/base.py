@@ -41,22 +41,27 @@ class WhisperHearer:
         """Backends that can decode several clips at once override this."""
         return [self._decode(audio, language, task) for audio in audios]
 
-    def detect_many(self, audios: list[Audio]) -> list[list[tuple[str, float]]]:
+    def detect_many(self, audios: list[Audio], sure: float = 0.8,
+                    fallback: str | None = None) -> list[list[tuple[str, float]]]:
         """Each clip's likeliest spoken languages, best first, as (code, probability), from its
-        first 30 s (multilingual models only)."""
+        first 30 s (multilingual models only). A backend may look twice at a clip whose best guess
+        is below ``sure`` and is not ``fallback`` (the language an unsure clip is heard in)."""
         raise NotImplementedError
 
-    def transcribe(self, audio: Audio, hint: str | None = None) -> Transcript:
-        return self.transcribe_many([audio])[0]
+    def transcribe(self, audio: Audio, hint: str | None = None, language: str | None = None) -> Transcript:
+        """``language``: the clip's language when the caller knows it (used by multilingual models)."""
+        return self.transcribe_many([audio], language=language if self.multilingual else None)[0]
 
     def transcribe_many(self, audios: list[Audio], language: str | None = None, task: str = "transcribe",
-                        hint: str | None = None) -> list[Transcript]:
+                        hint: str | None = None, speech: list[float] | None = None) -> list[Transcript]:
         """Transcribe several clips (in ``language`` when given, else as the options say; with
         ``task="translate"`` into English); the guard runs on each, the decoding may be batched.
-        ``hint`` (a language to assume when unsure) is for hear.languages; one model ignores it."""
+        ``hint`` (a language to assume when unsure) is for hear.languages; one model ignores it.
+        ``speech``: each clip's seconds of speech, when the caller has measured them already."""
         language = language or self.language_for()
         results: list[Transcript | None] = [None] * len(audios)
-        speech = [guard.speech_seconds(a.samples) if self.options.guard else a.duration for a in audios]
+        if speech is None:
+            speech = [guard.speech_seconds(a.samples) if self.options.guard else a.duration for a in audios]
         todo = []
         for i, audio in enumerate(audios):
             if speech[i] < guard.MIN_SPEECH_SECONDS:

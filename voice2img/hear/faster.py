@@ -55,10 +55,12 @@ class FasterWhisperHearer(WhisperHearer):
                for s in segments]
         return out, info.language
 
-    def detect_many(self, audios: list[Audio]) -> list[list[tuple[str, float]]]:
+    def detect_many(self, audios: list[Audio], sure: float = 0.8,
+                    fallback: str | None = None) -> list[list[tuple[str, float]]]:
         from .short import detect_short
 
-        return detect_short(self.model, [a.samples for a in audios], short_window=not self.short_window_broken)
+        return detect_short(self.model, [a.samples for a in audios], short_window=not self.short_window_broken,
+                            sure=sure, fallback=fallback)
 
     def _decode_many(self, audios: list[Audio], language: str | None,
                      task: str = "transcribe") -> list[tuple[list[Segment], str]]:

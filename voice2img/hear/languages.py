@@ -66,43 +66,46 @@ class AnyLanguageHearer:
         names = [h.model_name.replace(" (bundled)", "") for h in (self.english, self.world) if h is not None]
         self.model_name = " + ".join(names) + " (bundled)"
 
-    def transcribe(self, audio: Audio, hint: str | None = None) -> Transcript:
-        return self.transcribe_many([audio], hint=hint)[0]
+    def transcribe(self, audio: Audio, hint: str | None = None, language: str | None = None) -> Transcript:
+        return self.transcribe_many([audio], hint=hint, language=language)[0]
 
-    def transcribe_many(self, audios: list[Audio], hint: str | None = None) -> list[Transcript]:
-        """Each clip heard in its language; ``hint`` is the language to assume when a guess is unsure."""
-        if self.pinned == ENGLISH:
-            return self.english.transcribe_many(audios)
-        if self.pinned is not None:
-            return self._other(audios, self.pinned, [None] * len(audios), [""] * len(audios))
+    def transcribe_many(self, audios: list[Audio], hint: str | None = None,
+                        language: str | None = None) -> list[Transcript]:
+        """Each clip heard in its language; ``hint`` is the language to assume when a guess is unsure.
+        ``language`` skips identification for this call (``listen`` passes the language it already
+        identified surely earlier in the same utterance)."""
+        pinned = self.pinned or (check_language(language) if language else None)
+        speech = [guard.speech_seconds(a.samples) if self.options.guard else a.duration for a in audios]
+        if pinned == ENGLISH and self.english is not None:
+            return self.english.transcribe_many(audios, speech=speech)
+        if pinned is not None and self.world is not None:
+            return self._other(audios, pinned, [None] * len(audios), [""] * len(audios), speech)
         results: list[Transcript | None] = [None] * len(audios)
-        speech = [i for i, a in enumerate(audios)
-                  if not self.options.guard or guard.speech_seconds(a.samples) >= guard.MIN_SPEECH_SECONDS]
-        found = dict(zip(speech, self.world.detect_many([audios[i] for i in speech]))) if speech else {}
-        chosen: dict[int, tuple[str, float | None, str]] = {}
+        voiced = [i for i in range(len(audios)) if speech[i] >= guard.MIN_SPEECH_SECONDS]
+        found = dict(zip(voiced, self.world.detect_many([audios[i] for i in voiced], sure=SURE,
+                                                         fallback=hint or ENGLISH))) if voiced else {}
+        chosen = {i: decide(found.get(i), hint) for i in range(len(audios))}
+        groups: dict[str, list[int]] = {}
         for i in range(len(audios)):
-            chosen[i] = decide(found.get(i), hint)
-        english = [i for i in range(len(audios)) if chosen[i][0] == ENGLISH]
-        for i, transcript in zip(english, self.english.transcribe_many([audios[i] for i in english])):
-            results[i] = replace(transcript, language=ENGLISH, language_probability=chosen[i][1],
-                                 language_note=chosen[i][2])
-        by_language: dict[str, list[int]] = {}
-        for i in range(len(audios)):
-            if results[i] is None:
-                by_language.setdefault(chosen[i][0], []).append(i)
-        for language, indices in by_language.items():
-            heard = self._other([audios[i] for i in indices], language, [chosen[i][1] for i in indices],
-                                [chosen[i][2] for i in indices])
+            groups.setdefault(chosen[i][0], []).append(i)
+        for code, indices in groups.items():
+            clips, seconds = [audios[i] for i in indices], [speech[i] for i in indices]
+            probabilities, notes = [chosen[i][1] for i in indices], [chosen[i][2] for i in indices]
+            if code == ENGLISH:
+                heard = [replace(t, language=ENGLISH, language_probability=p, language_note=n)
+                         for t, p, n in zip(self.english.transcribe_many(clips, speech=seconds), probabilities, notes)]
+            else:
+                heard = self._other(clips, code, probabilities, notes, seconds)
             for i, transcript in zip(indices, heard):
                 results[i] = transcript
         return results
 
-    def _other(self, audios, language: str, probabilities, notes) -> list[Transcript]:
+    def _other(self, audios, language: str, probabilities, notes, speech) -> list[Transcript]:
         """Heard by base in ``language``: as said, and (unless --no-translate) in English."""
-        spoken = self.world.transcribe_many(audios, language=language)
+        spoken = self.world.transcribe_many(audios, language=language, speech=speech)
         if not self.options.translate:
             return [replace(t, language_probability=p, language_note=n) for t, p, n in zip(spoken, probabilities, notes)]
-        english = self.world.transcribe_many(audios, language=language, task="translate")
+        english = self.world.transcribe_many(audios, language=language, task="translate", speech=speech)
         return [replace(e, spoken=s.text, language=language, language_probability=p, language_note=n,
                         dropped=s.dropped + e.dropped)
                 for s, e, p, n in zip(spoken, english, probabilities, notes)]

@@ -50,7 +50,8 @@ class OpenAIWhisperHearer(WhisperHearer):
             _set_alignment_heads(self.model, ct2_dir)
         self.multilingual = self.model.is_multilingual
 
-    def detect_many(self, audios: list[Audio]) -> list[list[tuple[str, float]]]:
+    def detect_many(self, audios: list[Audio], sure: float = 0.8,
+                    fallback: str | None = None) -> list[list[tuple[str, float]]]:
         import whisper
 
         out = []

@@ -206,3 +206,50 @@ def test_listen_identifies_once_an_utterance_is_sure_and_not_again_for_its_parti
     # one identification per partial until one is sure, then none, and one for the final
     assert len(calls) < len(partials) + 1, (len(calls), len(partials))
 
+
+LANGUAGE_SAMPLES = sorted((ROOT / "samples" / "languages").glob("*.ogg"))
+
+
+def _meant(sample):
+    """What a sample's .txt says it asks for: (words as said, {"negative": …, "aspect": …})."""
+    said, meaning = sample.with_suffix(".txt").read_text(encoding="utf-8").splitlines()[:2]
+    parts = dict(p.split(": ") for p in meaning.split("; ")[1:])
+    return said, parts
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("sample", LANGUAGE_SAMPLES, ids=lambda p: p.stem)
+def test_requests_spoken_in_german_spanish_and_japanese_keep_their_negative_and_size(sample):
+    """Synthetic speech (Kokoro-82M, see samples/languages/make_samples.py) that ships in the repo,
+    so a fresh clone hears three other languages. base's translation loses small words; the
+    negative and the size come through anyway (voice2img.understand.said)."""
+    from voice2img.pipeline import Pipeline
+
+    said, meant = _meant(sample)
+    result = Pipeline().hear_and_understand(sample)
+    heard = result.transcript
+    assert heard.language == sample.name[:2] and heard.language_probability >= SURE, heard.language_note
+    assert heard.translated
+    if heard.language != "ja":  # words as said (Japanese is not written with spaces: no WER)
+        assert word_error_rate(said, heard.spoken) <= 0.4, heard.spoken
+    assert meant["negative"] in result.request.negative_prompt.split(", ")
+    assert result.request.settings.aspect == meant["aspect"]
+    assert not set(result.request.prompt.lower().split()) & {"zeichne", "dibújame", "ohne", "sin"}
+
+
+@pytest.mark.slow
+def test_the_readmes_default_command_draws_a_spanish_request_with_both_texts_in_the_png(tiny_model_dir, tmp_path):
+    sample = ROOT / "samples" / "languages" / "es_cat.ogg"
+    out = tmp_path / "out"
+    run = subprocess.run([sys.executable, "-m", "voice2img", "run", str(sample), "--image-model", str(tiny_model_dir),
+                          "--steps", "1", "--width", "64", "--height", "64", "--out", str(out)],
+                         capture_output=True, text=True, timeout=600, cwd=ROOT)
+    assert run.returncode == 0, run.stderr
+    assert "heard (es): Dibújame un gato" in run.stdout and "English:" in run.stdout
+    sidecar = json.loads(next(out.glob("*.json")).read_text())
+    assert sidecar["language"] == "es" and "gato" in sidecar["spoken"].lower()
+    assert "cat" in sidecar["prompt"] and sidecar["negative_prompt"] == "text"
+    from PIL import Image
+
+    meta = json.loads(Image.open(next(out.glob("*.png"))).text["voice2img"])
+    assert meta["language"] == "es" and "gato" in meta["spoken"].lower() and "cat" in meta["prompt"]

@@ -154,7 +154,9 @@ class Pipeline:
         return load_audio(source, channel=self.channel, max_seconds=limit, timeout_s=self.decode_timeout_s)
 
     def transcribe(self, source: str | os.PathLike | Audio, timings: dict | None = None,
-                   language_hint: str | None = None) -> Transcript:
+                   language_hint: str | None = None, language: str | None = None) -> Transcript:
+        """``language_hint``: the language to assume when identification is unsure; ``language``:
+        the language it is in (no identification)."""
         timings = timings if timings is not None else {}
         with _timed(timings, "decode"):
             audio = self.load_audio(source)
@@ -162,11 +164,19 @@ class Pipeline:
             with _timed(timings, "load_asr"):
                 self.hearer
         with _timed(timings, "hear"), self._hearing_slot["lock"]:
-            return self.hearer.transcribe(audio, hint=language_hint)
+            return self.hearer.transcribe(audio, hint=language_hint, language=language)
 
     def understand(self, transcript: Transcript | str, previous: ImageRequest | None = None) -> ImageRequest:
+        """The request ``transcript`` asks for. Speech heard in another language is read twice: the
+        rules read its English translation, and :mod:`voice2img.understand.said` reads the words as
+        said for the size and the negatives a translation loses."""
         text = transcript.text if isinstance(transcript, Transcript) else transcript
-        return self.rewriter.rewrite(text, previous)
+        request = self.rewriter.rewrite(text, previous)
+        if isinstance(transcript, Transcript) and transcript.translated:
+            from .understand import said
+
+            request = said.apply(request, transcript.spoken, transcript.language)
+        return request
 
     def draw(self, request: ImageRequest, progress: Callable[[int, int], None] | None = None,
              timings: dict | None = None, init=None) -> tuple[Drawing, ...]:

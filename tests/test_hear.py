@@ -118,6 +118,10 @@ def test_an_english_only_model_refuses_another_language():
     hearer = load("faster-whisper", language="de")
     with pytest.raises(Voice2ImgError, match="English-only"):
         hearer.transcribe(Audio.from_array(noise("silence")))
+    # ... also when the language comes with the call (the web UI's "I speak"), not the options
+    with pytest.raises(Voice2ImgError, match="English-only") as info:
+        load("faster-whisper").transcribe(Audio.from_array(noise("silence")), language="es")
+    assert "\n" not in str(info.value)
 
 
 def test_the_prompt_vocabulary_reaches_both_backends():

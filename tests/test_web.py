@@ -407,3 +407,16 @@ def test_an_unknown_way_of_drawing_follow_ups_is_refused(tiny_model_dir, tmp_pat
 
     with _pytest.raises(Voice2ImgError, match="redraw, refine"):
         Studio(Pipeline(drawing=DrawingOptions(model=str(tiny_model_dir))), tmp_path, follow_ups="inpaint")
+
+
+def test_the_spoken_language_chosen_in_the_page_is_heard_without_guessing(studio):
+    """"I speak" pins the language for the tab: no identification, so no wrong guess."""
+    s = Session()
+    s.spoken = "es"
+    heard = studio.hear(s, SAMPLES / "languages" / "es_cat.ogg")
+    assert s.transcript.language == "es" and s.transcript.language_probability is None
+    assert "gato" in s.transcript.spoken.lower() and "cat" in heard.request.prompt
+    assert heard.request.negative_prompt == "text" and heard.request.settings.aspect == "2:3"
+    s.spoken = "en"
+    studio.hear(s, SAMPLES / "red_fox.wav")
+    assert s.transcript.model == "tiny.en (bundled)" and not s.transcript.translated

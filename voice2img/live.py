@@ -66,17 +66,19 @@ class LiveListener:
     """Feed it chunks of 16 kHz mono float32; it returns events as utterances end."""
 
     def __init__(self, pipeline, options: LiveOptions | None = None, context: Callable[[], object] | None = None,
-                 language: str | None = None):
+                 language: str | None = None, pinned: str | None = None):
         """``context`` gives the request a follow-up would change (the web UI's current one), so
         that "without the people" or "wider" is understood as a change, not as nothing said.
         ``language`` is the language to assume while identification is unsure; after each
-        utterance whose language was identified surely, it becomes that one."""
+        utterance whose language was identified surely, it becomes that one. ``pinned``: the
+        language every utterance is heard in (no identification), as the person chose it."""
         from faster_whisper.vad import get_vad_model
 
         self.pipeline = pipeline
         self.options = options or LiveOptions()
         self.context = context or (lambda: None)
         self.language = language
+        self.pinned = pinned
         self.vad = get_vad_model()
         self.samples_seen = 0
         self._pending = np.zeros(0, dtype=np.float32)  # not yet a whole VAD frame
@@ -164,7 +166,8 @@ class LiveListener:
         return events
 
     def _partial(self, u: _Utterance) -> LiveEvent:
-        transcript = self.pipeline.transcribe(_audio(u), language_hint=self.language, language=u.language)
+        transcript = self.pipeline.transcribe(_audio(u), language_hint=self.language,
+                                              language=self.pinned or u.language)
         u.language = u.language or surely_heard(transcript)
         text = "" if transcript.no_speech else transcript.text
         request = None
@@ -174,7 +177,8 @@ class LiveListener:
 
     def _hear(self, u: _Utterance):
         try:
-            result = self.pipeline.hear_and_understand(_audio(u), self.context(), language_hint=self.language)
+            result = self.pipeline.hear_and_understand(_audio(u), self.context(), language_hint=self.language,
+                                                       language=self.pinned)
         except NoSpeechError as exc:
             return exc
         self.language = surely_heard(result.transcript) or self.language

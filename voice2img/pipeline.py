@@ -270,16 +270,17 @@ class Pipeline:
 
     # -- the whole way through --------------------------------------------------------------
     def hear_and_understand(self, source: str | os.PathLike | Audio, previous: ImageRequest | None = None,
-                            language_hint: str | None = None) -> Result:
+                            language_hint: str | None = None, language: str | None = None) -> Result:
         """Hear and understand, no image. Raises NoSpeechError when nothing was said.
-        ``language_hint``: the language to assume when identification is unsure."""
-        outcome = self.hear_and_understand_many([source], previous, language_hint)[0]
+        ``language_hint``: the language to assume when identification is unsure; ``language``:
+        the language it is in (no identification)."""
+        outcome = self.hear_and_understand_many([source], previous, language_hint, language)[0]
         if isinstance(outcome, Exception):
             raise outcome
         return outcome
 
     def hear_and_understand_many(self, sources: list, previous: ImageRequest | None = None,
-                                 language_hint: str | None = None) -> list:
+                                 language_hint: str | None = None, language: str | None = None) -> list:
         """Like :meth:`hear_and_understand` for several files, decoded together where the backend
         can; each entry is a Result or the Voice2ImgError that file raised."""
         from .errors import ModelUnavailableError, Voice2ImgError
@@ -304,7 +305,7 @@ class Pipeline:
                     self.hearer
             started = time.perf_counter()
             with self._hearing_slot["lock"]:
-                transcripts = self.hearer.transcribe_many(audios, hint=language_hint)
+                transcripts = self.hearer.transcribe_many(audios, hint=language_hint, language=language)
             share = (time.perf_counter() - started) / len(audios)  # a batch's time, split evenly
             for n, (i, transcript) in enumerate(zip(where, transcripts)):
                 t = {**timings[n], **(first_load if n == 0 else {}), "hear": share}

@@ -49,8 +49,8 @@ class WhisperHearer:
         raise NotImplementedError
 
     def transcribe(self, audio: Audio, hint: str | None = None, language: str | None = None) -> Transcript:
-        """``language``: the clip's language when the caller knows it (used by multilingual models)."""
-        return self.transcribe_many([audio], language=language if self.multilingual else None)[0]
+        """``language``: the clip's language when the caller knows it."""
+        return self.transcribe_many([audio], language=language)[0]
 
     def transcribe_many(self, audios: list[Audio], language: str | None = None, task: str = "transcribe",
                         hint: str | None = None, speech: list[float] | None = None) -> list[Transcript]:
@@ -58,6 +58,9 @@ class WhisperHearer:
         ``task="translate"`` into English); the guard runs on each, the decoding may be batched.
         ``hint`` (a language to assume when unsure) is for hear.languages; one model ignores it.
         ``speech``: each clip's seconds of speech, when the caller has measured them already."""
+        if language and not self.multilingual and language != "en":
+            raise Voice2ImgError(f"ASR model {self.model_name} is English-only; it cannot hear {language!r} "
+                                 "(leave out --asr-model: the default hears every language)")
         language = language or self.language_for()
         results: list[Transcript | None] = [None] * len(audios)
         if speech is None:

@@ -11,7 +11,8 @@ ids, ``voice2img-status`` and ``voice2img-image``, for tools that follow the pag
 from ..errors import Voice2ImgError
 from . import views
 from .studio import RANDOM_SEED, Session, Studio
-from .texts import LOCALES, say, ui
+from ..hear.languages import check_language
+from .texts import AUTO, LOCALES, say, spoken_choices, spoken_name, ui
 from .views import HANDS_FREE
 
 LISTEN_LIMIT_S = 3600  # one press of Record listens for at most an hour
@@ -41,7 +42,7 @@ CSS = """
   #listening-options > * { min-width: 100% !important; }
 }
 footer { display: none !important; }
-[data-testid="upload-text"] .or, .min_value, .max_value { color: #4b5563 !important; } /* AA contrast */
+[data-testid="upload-text"] .or, .min_value, .max_value, .info-text { color: #4b5563 !important; } /* AA contrast */
 """
 
 # Runs when the page loads: the status line becomes an aria-live region, so each change ("listening",
@@ -144,6 +145,8 @@ def build_app(studio: Studio):
                 mic = gr.Audio(sources=["microphone"], streaming=True, type="filepath", format=None,
                                elem_id="mic", **en("mic"))
                 with gr.Row(elem_id="listening-options"):
+                    # Identification guesses wrong now and then; a person who knows better says so here.
+                    spoken = gr.Dropdown(spoken_choices("en"), value=AUTO, elem_id="spoken-language", **en("spoken"))
                     mode = gr.Radio(value=HANDS_FREE, elem_id="mode", **en("mode"))
                     readback = gr.Checkbox(False, elem_id="readback", **en("readback"))
                     previews = gr.Checkbox(studio.previews_by_default, elem_id="previews",
@@ -183,7 +186,7 @@ def build_app(studio: Studio):
         # Carriers the page needs but nobody sees: the hands-free draw trigger and the read-back text.
         trigger = gr.Textbox(visible="hidden", elem_id="trigger")
         speak = gr.Textbox(visible="hidden", elem_id="speak")
-        worded = {"language": language, "intro": intro, "mic": mic, "mode": mode, "readback": readback,
+        worded = {"language": language, "intro": intro, "mic": mic, "spoken": spoken, "mode": mode, "readback": readback,
                   "previews": previews, "pause": pause, "upload": upload, "hear_file": hear_file,
                   "picture_in": picture_in, "typed": typed, "use_typed": use_typed, "heard": heard, "removed": removed,
                   "prompt": prompt, "negative": negative, "generate": generate, "again": again, "undo": undo,
@@ -228,6 +231,8 @@ def build_app(studio: Studio):
                     texts = {"label": _previews_label(studio, s.locale)}
                 elif name == "seed":
                     texts = ui(s.locale, name, random=RANDOM_SEED)
+                elif name == "spoken":
+                    texts = {**ui(s.locale, name), "choices": spoken_choices(s.locale)}
                 else:
                     texts = ui(s.locale, name)
                 if name == "language":
@@ -237,6 +242,16 @@ def build_app(studio: Studio):
 
         language.change(on_language, [session, language], [session, status, *worded.values()], queue=False,
                         show_progress="hidden")
+
+        def on_spoken(s: Session, code: str):
+            s = s or Session()
+            s.spoken = None if code in (None, "", AUTO) else check_language(code)
+            if s.listener is not None:  # a listener already made hears the new choice from its next request
+                s.listener.pinned = s.spoken
+            line = say(s.locale, "spoken_pinned", name=spoken_name(s.spoken)) if s.spoken else say(s.locale, "spoken_auto")
+            return {session: s, status: line}
+
+        spoken.change(on_spoken, [session, spoken], [session, status], queue=False, show_progress="hidden")
 
         # -- live microphone --------------------------------------------------------------------
         def on_start(s: Session, pause_seconds):

@@ -119,6 +119,7 @@ class Session:
     previewing: bool = False  # a preview of the utterance in progress is on screen
     preview_path: str = ""  # the file of the preview on screen (removed when the next one comes)
     language: str | None = None  # the language last heard surely in this tab: assumed while a guess is unsure
+    spoken: str | None = None  # the language chosen in "I speak": every request is heard in it (None: identify)
     locale: str = "en"  # the page's language in this tab (voice2img.web.texts.LOCALES)
     lock: object = field(default_factory=threading.Lock, repr=False)  # one microphone chunk at a time
 
@@ -250,7 +251,8 @@ class Studio:
         """A spoken turn (a file path or Audio). Raises Voice2ImgError (no speech, bad file)."""
         pipeline = self.pipeline
         audio = pipeline.load_audio(source, max_seconds=self.limits.max_audio_seconds)
-        return self.take(session, pipeline.hear_and_understand(audio, session.current, language_hint=session.language))
+        return self.take(session, pipeline.hear_and_understand(audio, session.current, language_hint=session.language,
+                                                               language=session.spoken))
 
     def take(self, session: Session, result: Result) -> Heard:
         """A Result heard and understood against ``session.current`` (by :meth:`hear`, or by a live
@@ -288,7 +290,8 @@ class Studio:
             session.previewer = Previewer(self.pipeline, paused=lambda: self.waiting > 0)
         options = LiveOptions(end_silence_ms=end, speculate_ms=min(200, end // 2), partial_every_ms=PARTIAL_EVERY_MS,
                               previews=previews)
-        return LiveListener(self.pipeline, options, context=lambda: session.current, language=session.language)
+        return LiveListener(self.pipeline, options, context=lambda: session.current, language=session.language,
+                            pinned=session.spoken)
 
     def _previews(self, session: Session, events: list) -> list:
         """The live events, with the words so far handed to this tab's previewer and a

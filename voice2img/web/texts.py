@@ -24,6 +24,7 @@ _UI = {
         "previews": {"label": "Show previews while I speak (never kept)"},
         "previews_cost": {"label": "; one takes {seconds:.1f} s here"},
         "pause": {"label": "Pause that ends a request (seconds)"},
+        "spoken": {"label": "I speak", "info": "Found by itself unless you choose; choose when it guesses wrong"},
         "upload": {"label": "Or upload a recording"},
         "hear_file": {"value": "Hear this recording"},
         "picture_in": {"label": "Optional: a picture to start from (upload, webcam or paste)"},
@@ -63,6 +64,7 @@ _UI = {
         "previews": {"label": "说话时显示预览（不保存）"},
         "previews_cost": {"label": "；在这里每张约 {seconds:.1f} 秒"},
         "pause": {"label": "结束一次请求的停顿时长（秒）"},
+        "spoken": {"label": "我说的语言", "info": "不选择时自动识别；识别错了就在这里选择"},
         "upload": {"label": "或上传一段录音"},
         "hear_file": {"value": "识别这段录音"},
         "picture_in": {"label": "可选：作为起点的图片（上传、摄像头或粘贴）"},
@@ -137,6 +139,8 @@ _SAY = {
         "readback_heard": "Heard: {heard}.",
         "readback_prompt": "Prompt: {prompt}",
         "page_language": "Page language: English.",
+        "spoken_auto": "Spoken language: found by itself for each request.",
+        "spoken_pinned": "Spoken language: {name}. Every request is heard in it, without guessing.",
     },
     "zh-CN": {
         "ready": "准备好了。按“录音”开始说话，或上传录音，或输入请求。",
@@ -180,8 +184,35 @@ _SAY = {
         "readback_heard": "听到：{heard}。",
         "readback_prompt": "提示词：{prompt}",
         "page_language": "页面语言：中文。",
+        "spoken_auto": "说话语言：每次请求自动识别。",
+        "spoken_pinned": "说话语言：{name}。每次请求都按这种语言来听，不再猜测。",
     },
 }
+
+
+AUTO = "auto"
+# Languages by their own names (the rest of Whisper's by their English names), so a person finds
+# theirs in the list whatever the page's language.
+_ENDONYMS = {"en": "English", "zh": "中文", "de": "Deutsch", "es": "Español", "fr": "Français", "ja": "日本語",
+             "ko": "한국어", "ru": "Русский", "pt": "Português", "it": "Italiano", "ar": "العربية", "hi": "हिन्दी",
+             "tr": "Türkçe", "nl": "Nederlands", "pl": "Polski", "uk": "Українська", "vi": "Tiếng Việt",
+             "id": "Bahasa Indonesia", "sv": "Svenska", "cs": "Čeština"}
+
+
+def spoken_choices(locale: str | None) -> list[tuple[str, str]]:
+    """The "I speak" choices: (label, value), "auto" first, then the common languages, then the rest."""
+    from ..hear.languages import languages
+
+    first = [(f"{name} ({code})", code) for code, name in _ENDONYMS.items()]
+    rest = sorted((f"{name.title()} ({code})", code) for code, name in languages().items() if code not in _ENDONYMS)
+    auto = {"en": "Find it by itself", "zh-CN": "自动识别"}[locale_of(locale)]
+    return [(auto, AUTO)] + first + rest
+
+
+def spoken_name(code: str) -> str:
+    from ..hear.languages import languages
+
+    return f"{_ENDONYMS.get(code) or languages().get(code, code).title()} ({code})"
 
 
 def locale_of(value: str | None) -> str:
@@ -211,4 +242,4 @@ def components() -> list[str]:
     return list(_UI[DEFAULT])
 
 
-__all__ = ["DEFAULT", "LOCALES", "components", "locale_of", "say", "ui"]
+__all__ = ["AUTO", "DEFAULT", "LOCALES", "components", "locale_of", "say", "spoken_choices", "spoken_name", "ui"]

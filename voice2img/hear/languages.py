@@ -2,7 +2,7 @@
 
 Image models read English, and most people do not speak it. With no ``--asr-model`` given,
 voice2img uses both bundled Whisper models: multilingual **base** identifies the spoken language
-of each clip (its first 30 s, encoded in a short window as :mod:`.short` does); English goes to
+of each clip (its first 5 s, in a short window: :func:`.short.detect_short`); English goes to
 **tiny.en**, as before (what measured faster and no worse on English: see docs/languages.md);
 any other language is transcribed by base as it was said, and translated by base into English,
 which is what the rest of voice2img reads. ``--no-translate`` keeps the transcript in its own

@@ -111,6 +111,13 @@ def test_generate_over_http_returns_transcript_prompt_and_image(tiny_model_dir, 
         noise.write_text("not audio at all")
         heard, prompt, image, status = client.predict(handle_file(str(noise)), api_name="/generate")
         assert image is None and status.startswith("No image:") and "Traceback" not in status
+        # The language, as --language: pinned, or one line when unknown.
+        heard, prompt, image, status = client.predict(handle_file(str(SAMPLES / "languages" / "es_cat.ogg")), "es",
+                                                      api_name="/generate")
+        assert heard.startswith("(es) ") and "cat" in prompt and status.startswith("Done")
+        heard, prompt, image, status = client.predict(handle_file(str(SAMPLES / "red_fox.wav")), "klingon",
+                                                      api_name="/generate")
+        assert image is None and status.startswith("No image: unknown language 'klingon'")
     finally:
         app.close()
 

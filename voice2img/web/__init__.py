@@ -18,12 +18,17 @@ DEFAULT_OUT = "outputs"
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
-def generate(studio: Studio, audio_path: str | None) -> dict:
-    """One request from a program: audio in; transcript, prompt, image path and status out."""
+def generate(studio: Studio, audio_path: str | None, language: str | None = None) -> dict:
+    """One request from a program: audio in; transcript, prompt, image path and status out.
+    ``language`` (a code or name; empty: find it) is what ``--language`` is to the CLI."""
     if not audio_path:
         return {"transcript": "", "prompt": "", "image": None, "status": "No image: send an audio file."}
     session = Session()
     try:
+        if language and language.strip() and language.strip().lower() != "auto":
+            from ..hear.languages import check_language
+
+            session.spoken = check_language(language)
         heard = studio.hear(session, audio_path)
         if heard.request.action != "draw":
             raise Voice2ImgError(f"'{heard.transcript}' is a follow-up; send a request that says what to draw")

@@ -387,17 +387,18 @@ def _api(gr, studio: Studio) -> None:
     status out. Its components are hidden: people use the controls above."""
     with gr.Group(visible="hidden"):
         audio = gr.Audio(sources=["upload"], type="filepath", format=None, label="API audio")
+        language = gr.Textbox("", label="API language")  # optional: a language code or name; empty finds it
         button = gr.Button("API generate")
         heard = gr.Textbox(label="API heard")
         prompt = gr.Textbox(label="API prompt")
         image = gr.Image(label="API image", type="filepath", format="png")
         status = gr.Textbox(label="API status")
 
-    def generate(path):
+    def generate(path, code=""):
         from . import generate as run
 
-        r = run(studio, path)
+        r = run(studio, path, code)
         return r["transcript"], r["prompt"], r["image"], r["status"]
 
-    button.click(generate, audio, [heard, prompt, image, status], api_name="generate", concurrency_id="draw",
+    button.click(generate, [audio, language], [heard, prompt, image, status], api_name="generate", concurrency_id="draw",
                  concurrency_limit=studio.limits.concurrency)

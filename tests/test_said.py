@@ -52,7 +52,7 @@ def test_what_was_said_wins_over_a_translation_that_lost_it():
     request = said.apply(english, "Zeichne mir einen Leuchtturm bei Nacht, ohne Menschen, im Breitformat.", "de")
     assert request.settings.aspect == "16:9"
     assert "people" in request.negative_prompt.split(", ")
-    assert request.prompt == english.prompt  # the prompt stays the translation's
+    assert request.prompt == "a lighthouse at night in bright format"  # the translation's, less "I'll show you"
     assert [r.reason for r in request.removed[-2:]] == ["setting: aspect (said in de)", "negative: people (said in de)"]
 
 
@@ -61,6 +61,19 @@ def test_the_translations_garbled_copies_of_a_negative_found_give_way():
     assert "square people" in english.negative_prompt
     request = said.apply(english, "Dibújame un coche rojo sin personas cuadrados, sin faroles.", "es")
     assert request.negative_prompt.split(", ") == ["lanterns", "people"]  # lanterns: not in the table, kept
+
+
+@pytest.mark.parametrize("translation, prompt", [
+    ("I'll show you a dog on the beach.", "a dog on the beach"),  # base, for "Zeichne mir einen Hund am Strand"
+    ("We draw a cat.", "a cat"),  # for "Dibújame un gato"
+    ("Let me show you an old man with a hat.", "an old man with a hat"),
+    ("Please take a picture of the old man.", "the old man"),
+    ("I show you a bowl with fruit.", "a bowl with fruit"),
+    ("A show you would love", "a show you would love"),  # no wrapper: left alone
+])
+def test_the_ways_a_translation_says_draw_me_are_taken_off(translation, prompt):
+    english = RulesRewriter().rewrite(translation)
+    assert said.apply(english, "…", "de").prompt == prompt
 
 
 def test_the_pipeline_reads_a_translated_transcript_both_ways():

@@ -15,7 +15,8 @@ said* is read too, for two things that do not need a translation:
   "不要"). A negative of anything else still relies on the translation.
 
 What this finds wins over what the translation made of the same words; everything else comes from
-the rules on the English text. Each finding is listed in the request's ``removed`` with its reason.
+the rules on the English text, less the request wrappers only translations say ("I'll show you
+…", "We draw …" for "draw me"). Each finding is listed in the request's ``removed`` with its reason.
 """
 
 from __future__ import annotations
@@ -125,11 +126,27 @@ def read(spoken: str, language: str) -> tuple[dict, list[str], list[Removal]]:
     return settings, negatives, found
 
 
+# How base translates "draw me …" ("Zeichne mir", "Dibújame", "描いてください"): "I'll show you a
+# dog", "We draw a cat", "Please take a picture of the old man" (benchmarks/languages.py). The
+# English rules know "draw me" and "show me"; these are translation's own, so only a translated
+# request loses them.
+TRANSLATED_WRAPPER = re.compile(
+    r"^(?:(?:i|we)(?:'ll|\s+will|\s+am going to|'m going to)?|let\s+me|let's)\s+(?:show|draw|paint)(?:\s+(?:you|us))?"
+    r"(?:\s+(?:a\s+)?(?:picture|drawing|image)\s+of)?\s+(?=\S)|^take\s+(?:a\s+)?(?:picture|photo)\s+of\s+(?=\S)", I)
+
+
 def apply(request: ImageRequest, spoken: str, language: str) -> ImageRequest:
     """``request`` (the rules' reading of the translation) with what :func:`read` finds in
-    ``spoken``: its size wins over the translation's, its negatives are added."""
+    ``spoken``: its size wins over the translation's, its negatives are added; a request wrapper
+    only translations use ("I'll show you …") is taken off the prompt."""
+    if request.empty:
+        return request
+    wrapper = TRANSLATED_WRAPPER.match(request.prompt)
+    if wrapper:
+        request = replace(request, prompt=request.prompt[wrapper.end():],
+                          removed=request.removed + (Removal(wrapper.group(0).strip(), "request wrapper (translated)"),))
     settings, negatives, found = read(spoken, language)
-    if not found or request.empty:
+    if not found:
         return request
     # The translation's own negatives that name the same things ("square people", "a human
     # being") are its garbled copies of what was found here: they give way.

@@ -52,8 +52,11 @@ def test_what_was_said_wins_over_a_translation_that_lost_it():
     request = said.apply(english, "Zeichne mir einen Leuchtturm bei Nacht, ohne Menschen, im Breitformat.", "de")
     assert request.settings.aspect == "16:9"
     assert "people" in request.negative_prompt.split(", ")
-    assert request.prompt == "a lighthouse at night in bright format"  # the translation's, less "I'll show you"
-    assert [r.reason for r in request.removed[-2:]] == ["setting: aspect (said in de)", "negative: people (said in de)"]
+    # the translation's, less "I'll show you" and its garbled copy of the format that was said
+    assert request.prompt == "a lighthouse at night"
+    reasons = [r.reason for r in request.removed]
+    assert {"setting: aspect (said in de)", "negative: people (said in de)", "setting: aspect (its translation)",
+            "request wrapper (translated)"} <= set(reasons)
 
 
 def test_the_translations_garbled_copies_of_a_negative_found_give_way():
@@ -74,6 +77,14 @@ def test_the_translations_garbled_copies_of_a_negative_found_give_way():
 def test_the_ways_a_translation_says_draw_me_are_taken_off(translation, prompt):
     english = RulesRewriter().rewrite(translation)
     assert said.apply(english, "…", "de").prompt == prompt
+
+
+def test_only_a_format_phrase_gives_way_to_the_size_said():
+    rules = RulesRewriter()
+    kept = said.apply(rules.rewrite("A poster in art deco format."), "Ein Plakat im Art-Deco-Format, Hochformat.", "de")
+    assert kept.prompt == "a poster in art deco format" and kept.settings.aspect == "2:3"
+    gone = said.apply(rules.rewrite("Draw me a cat in a vertical format."), "Dibújame un gato en formato vertical.", "es")
+    assert gone.prompt == "a cat" and gone.settings.aspect == "2:3"
 
 
 def test_the_pipeline_reads_a_translated_transcript_both_ways():

@@ -155,8 +155,17 @@ def apply(request: ImageRequest, spoken: str, language: str) -> ImageRequest:
             if n.strip() and not set(n.lower().split()) & same]
     merged = have + [n for n in negatives if n not in {h.lower() for h in have}]
     new_settings = replace(request.settings, **settings) if settings else request.settings
-    return replace(request, negative_prompt=", ".join(merged), settings=new_settings,
+    prompt = request.prompt
+    if settings.get("aspect"):  # the translation's garbled copy of the format said ("in broad format")
+        garbled = _TRANSLATED_FORMAT.search(prompt)
+        if garbled and garbled.start() > 0:
+            prompt = prompt[:garbled.start()] + prompt[garbled.end():]
+            found.append(Removal(garbled.group(0).strip(" ,"), "setting: aspect (its translation)"))
+    return replace(request, prompt=prompt.strip(" ,"), negative_prompt=", ".join(merged), settings=new_settings,
                    removed=request.removed + tuple(found))
+
+
+_TRANSLATED_FORMAT = re.compile(r"(?:,\s*|\s+)in\s+(?:an?\s+|the\s+)?[\w-]+\s+format\b", I)
 
 
 # English words a translation uses for each negative.

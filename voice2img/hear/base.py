@@ -22,13 +22,15 @@ class WhisperHearer:
         self.model_name = f"{name} (bundled)" if name in (BUNDLED_NAME, MULTILINGUAL_NAME) else name
         self.multilingual = True  # set by the backend once its model is loaded
 
-    def language_for(self) -> str | None:
-        language = self.options.language
+    def language_for(self, language: str | None = None) -> str | None:
+        """The language to decode in: ``language`` (this call's), else the options'; an
+        English-only model asked for another one is a one-line error."""
+        language = language or self.options.language
         if not self.multilingual:
             if language and language != "en":
                 raise Voice2ImgError(
-                    f"ASR model {self.model_name} is English-only; pass --asr-model with a multilingual "
-                    f"model (for example small) to hear {language!r}"
+                    f"ASR model {self.model_name} is English-only; it cannot hear {language!r} (leave out "
+                    "--asr-model: the default hears every language; or pass a multilingual model such as small)"
                 )
             return "en"
         return language
@@ -41,11 +43,11 @@ class WhisperHearer:
         """Backends that can decode several clips at once override this."""
         return [self._decode(audio, language, task) for audio in audios]
 
-    def detect_many(self, audios: list[Audio], sure: float = 0.8,
+    def detect_many(self, audios: list[Audio], sure: float | None = None,
                     fallback: str | None = None) -> list[list[tuple[str, float]]]:
         """Each clip's likeliest spoken languages, best first, as (code, probability), from its
         first 30 s (multilingual models only). A backend may look twice at a clip whose best guess
-        is below ``sure`` and is not ``fallback`` (the language an unsure clip is heard in)."""
+        is below ``sure`` (when given) and is not ``fallback`` (the language an unsure clip is heard in)."""
         raise NotImplementedError
 
     def transcribe(self, audio: Audio, hint: str | None = None, language: str | None = None) -> Transcript:
@@ -58,10 +60,7 @@ class WhisperHearer:
         ``task="translate"`` into English); the guard runs on each, the decoding may be batched.
         ``hint`` (a language to assume when unsure) is for hear.languages; one model ignores it.
         ``speech``: each clip's seconds of speech, when the caller has measured them already."""
-        if language and not self.multilingual and language != "en":
-            raise Voice2ImgError(f"ASR model {self.model_name} is English-only; it cannot hear {language!r} "
-                                 "(leave out --asr-model: the default hears every language)")
-        language = language or self.language_for()
+        language = self.language_for(language)
         results: list[Transcript | None] = [None] * len(audios)
         if speech is None:
             speech = [guard.speech_seconds(a.samples) if self.options.guard else a.duration for a in audios]

@@ -55,7 +55,7 @@ class FasterWhisperHearer(WhisperHearer):
                for s in segments]
         return out, info.language
 
-    def detect_many(self, audios: list[Audio], sure: float = 0.8,
+    def detect_many(self, audios: list[Audio], sure: float | None = None,
                     fallback: str | None = None) -> list[list[tuple[str, float]]]:
         from .short import detect_short
 

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
 SURE = 0.8  # a language identified with less probability is a guess (see docs/languages.md)
 ENGLISH = "en"
+AUTO = "auto"  # a person's choice of "find the language by itself"
 
 
 def languages() -> dict[str, str]:
@@ -48,6 +49,14 @@ def check_language(code: str) -> str:
     if wanted in TO_LANGUAGE_CODE:
         return TO_LANGUAGE_CODE[wanted]
     raise Voice2ImgError(f"unknown language {code!r}; Whisper knows these codes: {', '.join(sorted(known))}")
+
+
+def chosen_language(value: str | None) -> str | None:
+    """A person's choice of spoken language (the web UI's "I speak", the API's argument): None for
+    none, "" or "auto" (find it), else its code as :func:`check_language` gives it."""
+    if value is None or value.strip().lower() in ("", AUTO):
+        return None
+    return check_language(value)
 
 
 class AnyLanguageHearer:
@@ -76,22 +85,21 @@ class AnyLanguageHearer:
         identified surely earlier in the same utterance)."""
         pinned = self.pinned or (check_language(language) if language else None)
         speech = [guard.speech_seconds(a.samples) if self.options.guard else a.duration for a in audios]
-        if pinned == ENGLISH and self.english is not None:
-            return self.english.transcribe_many(audios, speech=speech)
-        if pinned is not None and self.world is not None:
-            return self._other(audios, pinned, [None] * len(audios), [""] * len(audios), speech)
         results: list[Transcript | None] = [None] * len(audios)
-        voiced = [i for i in range(len(audios)) if speech[i] >= guard.MIN_SPEECH_SECONDS]
-        found = dict(zip(voiced, self.world.detect_many([audios[i] for i in voiced], sure=SURE,
-                                                         fallback=hint or ENGLISH))) if voiced else {}
-        chosen = {i: decide(found.get(i), hint) for i in range(len(audios))}
+        if pinned is not None:
+            chosen = {i: (pinned, None, "") for i in range(len(audios))}
+        else:
+            voiced = [i for i in range(len(audios)) if speech[i] >= guard.MIN_SPEECH_SECONDS]
+            found = dict(zip(voiced, self.world.detect_many([audios[i] for i in voiced], sure=SURE,
+                                                             fallback=hint or ENGLISH))) if voiced else {}
+            chosen = {i: decide(found.get(i), hint) for i in range(len(audios))}
         groups: dict[str, list[int]] = {}
         for i in range(len(audios)):
             groups.setdefault(chosen[i][0], []).append(i)
         for code, indices in groups.items():
             clips, seconds = [audios[i] for i in indices], [speech[i] for i in indices]
             probabilities, notes = [chosen[i][1] for i in indices], [chosen[i][2] for i in indices]
-            if code == ENGLISH:
+            if code == ENGLISH and self.english is not None:  # (None when another language is pinned)
                 heard = [replace(t, language=ENGLISH, language_probability=p, language_note=n)
                          for t, p, n in zip(self.english.transcribe_many(clips, speech=seconds), probabilities, notes)]
             else:
@@ -128,4 +136,4 @@ def decide(ranked: list[tuple[str, float]] | None, hint: str | None) -> tuple[st
     return fallback, probability, f"sounded like {best} (p {probability:.2f}, unsure): heard as {fallback}, {why}"
 
 
-__all__ = ["AnyLanguageHearer", "SURE", "check_language", "decide", "languages"]
+__all__ = ["AUTO", "AnyLanguageHearer", "SURE", "check_language", "chosen_language", "decide", "languages"]

@@ -50,7 +50,7 @@ class OpenAIWhisperHearer(WhisperHearer):
             _set_alignment_heads(self.model, ct2_dir)
         self.multilingual = self.model.is_multilingual
 
-    def detect_many(self, audios: list[Audio], sure: float = 0.8,
+    def detect_many(self, audios: list[Audio], sure: float | None = None,
                     fallback: str | None = None) -> list[list[tuple[str, float]]]:
         import whisper
 

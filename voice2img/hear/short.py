@@ -121,18 +121,20 @@ def _identify(model, clips: list[np.ndarray], window) -> list[list[tuple[str, fl
     return out
 
 
-def detect_short(model, clips: list[np.ndarray], short_window: bool = True, sure: float = 0.8,
+def detect_short(model, clips: list[np.ndarray], short_window: bool = True, sure: float | None = None,
                  fallback: str | None = None) -> list[list[tuple[str, float]]]:
     """The likeliest languages of each clip (from its first 30 s), best first: [("de", 0.97), ...].
 
     Clips are encoded in the window :func:`detect_frames` gives them, in batches of clips that
-    share a window. A clip whose best guess is below ``sure`` — and, when ``fallback`` is given,
+    share a window. When ``sure`` is given, a clip whose best guess is below it — and, when ``fallback`` is given,
     is not ``fallback``, the language an unsure clip is heard in anyway — is identified again in
     the window transcription uses (:func:`window_frames`), and the surer answer is kept. Without
     ``short_window``, every clip is encoded in the full 30 s."""
     if not short_window:
         return _identify(model, clips, lambda samples: FULL_FRAMES)
     out = _identify(model, clips, detect_frames)
+    if sure is None:
+        return out
     again = [i for i, ranked in enumerate(out) if ranked[0][1] < sure and ranked[0][0] != fallback]
     if again:
         for i, ranked in zip(again, _identify(model, [clips[i] for i in again], window_frames)):

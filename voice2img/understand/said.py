@@ -104,9 +104,6 @@ NEGATIVES: dict[str, re.Pattern] = {
     "zh": re.compile(r"(?:不要有|不要|别有|没有|不带)(?P<thing>" + _alternatives(_THINGS["zh"]) + r")"),
 }
 
-LANGUAGES = tuple(NEGATIVES)
-
-
 def read(spoken: str, language: str) -> tuple[dict, list[str], list[Removal]]:
     """What ``spoken`` (a transcript in ``language``) asks for that a translation may lose:
     (settings, English negatives, what was found and why)."""
@@ -133,6 +130,9 @@ def read(spoken: str, language: str) -> tuple[dict, list[str], list[Removal]]:
 TRANSLATED_WRAPPER = re.compile(
     r"^(?:(?:i|we)(?:'ll|\s+will|\s+am going to|'m going to)?|let\s+me|let's)\s+(?:show|draw|paint)(?:\s+(?:you|us))?"
     r"(?:\s+(?:a\s+)?(?:picture|drawing|image)\s+of)?\s+(?=\S)|^take\s+(?:a\s+)?(?:picture|photo)\s+of\s+(?=\S)", I)
+
+# "in broad format": how a translation garbles a format said in another language.
+_TRANSLATED_FORMAT = re.compile(r"(?:,\s*|\s+)in\s+(?:an?\s+|the\s+)?[\w-]+\s+format\b", I)
 
 
 def apply(request: ImageRequest, spoken: str, language: str) -> ImageRequest:
@@ -165,9 +165,6 @@ def apply(request: ImageRequest, spoken: str, language: str) -> ImageRequest:
                    removed=request.removed + tuple(found))
 
 
-_TRANSLATED_FORMAT = re.compile(r"(?:,\s*|\s+)in\s+(?:an?\s+|the\s+)?[\w-]+\s+format\b", I)
-
-
 # English words a translation uses for each negative.
 _SAME = {"people": ("people", "person", "persons", "human", "humans", "man", "men", "woman", "women"),
          "text": ("text", "texts", "words", "letters", "writing", "font"), "watermark": ("watermark", "watermarks"),
@@ -177,4 +174,4 @@ _SAME = {"people": ("people", "person", "persons", "human", "humans", "man", "me
          "shadows": ("shadow", "shadows"), "logo": ("logo", "logos"), "signature": ("signature", "signatures")}
 
 
-__all__ = ["ASPECTS", "LANGUAGES", "NEGATIVES", "apply", "read"]
+__all__ = ["ASPECTS", "NEGATIVES", "apply", "read"]

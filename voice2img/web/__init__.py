@@ -25,10 +25,9 @@ def generate(studio: Studio, audio_path: str | None, language: str | None = None
         return {"transcript": "", "prompt": "", "image": None, "status": "No image: send an audio file."}
     session = Session()
     try:
-        if language and language.strip() and language.strip().lower() != "auto":
-            from ..hear.languages import check_language
+        from ..hear.languages import chosen_language
 
-            session.spoken = check_language(language)
+        session.spoken = chosen_language(language)
         heard = studio.hear(session, audio_path)
         if heard.request.action != "draw":
             raise Voice2ImgError(f"'{heard.transcript}' is a follow-up; send a request that says what to draw")

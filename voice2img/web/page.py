@@ -11,7 +11,7 @@ ids, ``voice2img-status`` and ``voice2img-image``, for tools that follow the pag
 from ..errors import Voice2ImgError
 from . import views
 from .studio import RANDOM_SEED, Session, Studio
-from ..hear.languages import check_language
+from ..hear.languages import chosen_language
 from .texts import AUTO, LOCALES, say, spoken_choices, spoken_name, ui
 from .views import HANDS_FREE
 
@@ -245,7 +245,7 @@ def build_app(studio: Studio):
 
         def on_spoken(s: Session, code: str):
             s = s or Session()
-            s.spoken = None if code in (None, "", AUTO) else check_language(code)
+            s.spoken = chosen_language(code)
             if s.listener is not None:  # a listener already made hears the new choice from its next request
                 s.listener.pinned = s.spoken
             line = say(s.locale, "spoken_pinned", name=spoken_name(s.spoken)) if s.spoken else say(s.locale, "spoken_auto")

@@ -8,6 +8,8 @@ texts, :func:`say` a status line. Messages that carry an error's own words keep 
 
 from __future__ import annotations
 
+from ..hear.languages import AUTO  # the value "I speak" gives for "find it by itself"
+
 LOCALES = {"en": "English", "zh-CN": "中文（简体）"}
 DEFAULT = "en"
 
@@ -190,7 +192,6 @@ _SAY = {
 }
 
 
-AUTO = "auto"
 # Languages by their own names (the rest of Whisper's by their English names), so a person finds
 # theirs in the list whatever the page's language.
 _ENDONYMS = {"en": "English", "zh": "中文", "de": "Deutsch", "es": "Español", "fr": "Français", "ja": "日本語",

@@ -113,3 +113,51 @@ def test_a_finished_sentence_still_ends_at_the_usual_pause(pipeline, tmp_path):
     events = feed(LiveListener(pipeline, LiveOptions(end_silence_ms=600)), np.concatenate([said, silence(2.5)]))
     [final] = [e for e in events if e.kind == "final"]
     assert final.at - final.speech_end == pytest.approx(0.6, abs=0.1)
+
+
+def test_chunks_said_while_hearing_is_busy_are_queued_and_all_heard(pipeline):
+    """The web UI's handler may not wait for Whisper (Gradio drops the chunks that come while it
+    does): chunks fed while hearing is held up — Whisper still loading — are queued, and every
+    word of the request is heard once it is free."""
+    import threading
+
+    from voice2img.live import BackgroundListener
+
+    inner = LiveListener(pipeline)
+    gate, opened = threading.Event(), []
+    hear = inner.feed
+
+    def held_up(chunk):
+        if not opened:
+            opened.append(gate.wait(timeout=60))  # True: the test opened it; False: feed waited for hearing
+        return hear(chunk)
+
+    inner.feed = held_up
+    listener = BackgroundListener(inner)
+    stream = np.concatenate([silence(0.5), load_audio(SAMPLES / "lighthouse.mp3").samples, silence(1.5)])
+    step = SAMPLE_RATE // 2  # the browser's 0.5-s chunks
+    events = []
+    for k in range(0, len(stream), step):
+        events += listener.feed(stream[k:k + step])  # each returns at once: hearing is held up
+    gate.set()
+    events += listener.flush()
+    assert opened == [True], "feed waited for hearing instead of queueing the chunk"
+    assert [e.kind for e in events] == ["speech", "final"]
+    assert events[1].result.request.prompt == "a lighthouse on a rocky coast at sunset"
+
+
+def test_what_goes_wrong_while_hearing_in_the_background_reaches_the_caller(pipeline):
+    from voice2img.errors import Voice2ImgError
+    from voice2img.live import BackgroundListener
+
+    inner = LiveListener(pipeline)
+
+    def broken(chunk):
+        raise Voice2ImgError("Whisper could not be loaded")
+
+    inner.feed = broken
+    listener = BackgroundListener(inner)
+    listener.feed(silence(0.5))
+    with pytest.raises(Voice2ImgError, match="could not be loaded"):
+        listener.flush()
+    assert listener.flush() == []  # said once; then the listener goes on

@@ -4,6 +4,7 @@ page itself.)"""
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from conftest import SAMPLES, free_port
@@ -427,3 +428,24 @@ def test_the_spoken_language_chosen_in_the_page_is_heard_without_guessing(studio
     s.spoken = "en"
     studio.hear(s, SAMPLES / "red_fox.wav")
     assert s.transcript.model == "tiny.en (bundled)" and not s.transcript.translated
+
+
+def test_the_microphone_s_chunks_are_all_heard_even_when_they_come_faster_than_hearing(studio, tmp_path):
+    """Chunks handed over as fast as they come (the browser's, each 0.5 s) are heard in full:
+    the whole Spanish request — subject, negative and size — when Stop is pressed."""
+    from conftest import write_wav
+    from voice2img.audio import SAMPLE_RATE, load_audio
+
+    s = Session()
+    s.spoken = "es"
+    samples = load_audio(SAMPLES / "languages" / "es_cat.ogg").samples
+    samples = np.concatenate([samples, np.zeros(SAMPLE_RATE, np.float32)])
+    studio.start_listening(s)
+    events = []
+    for n, k in enumerate(range(0, len(samples), SAMPLE_RATE // 2)):
+        events += studio.hear_chunk(s, str(write_wav(tmp_path / f"{n}.wav", samples[k:k + SAMPLE_RATE // 2])))
+    events += studio.stop_listening(s)
+    finals = [e for e in events if e.kind == "final"]
+    assert len(finals) == 1 and s.listener is None
+    request = finals[0].result.request
+    assert "cat" in request.prompt and request.negative_prompt == "text" and request.settings.aspect == "2:3"

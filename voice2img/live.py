@@ -12,7 +12,9 @@ after words that cannot end a request ("a red car with…", "and", "um") is give
 
 from __future__ import annotations
 
+import collections
 import secrets
+import threading
 import time
 from dataclasses import dataclass, field, replace
 from typing import Callable
@@ -207,6 +209,85 @@ class LiveListener:
 _UNFINISHED = frozenset("""and or but with without of a an the in on at to for from by into onto under over
     near behind beside between like some my his her their its our your very really plus also then which
     that who whose um uh er erm hmm""".split())
+
+
+class BackgroundListener:
+    """A LiveListener for a caller that must never wait while chunks are heard.
+
+    ``feed`` queues the chunk and returns at once (or after at most ``wait`` seconds) with the
+    events heard so far; one worker thread hears the queued chunks in order. The web UI needs
+    this: Gradio keeps only the newest chunk of a stream while its handler runs, so a handler
+    that heard each chunk itself lost every chunk said while Whisper loaded or worked —
+    the rest of a request, gone. ``on_events`` is called in the worker with each chunk's events
+    (a previewer follows them there, where waiting for a preview delays no chunk)."""
+
+    def __init__(self, listener: LiveListener, on_events: Callable[[list], None] | None = None):
+        self.listener = listener
+        self.options = listener.options
+        self._on_events = on_events or (lambda events: None)
+        self._cond = threading.Condition()
+        self._inbox: collections.deque = collections.deque()
+        self._outbox: list[LiveEvent] = []
+        self._failure: BaseException | None = None
+        self._worker: threading.Thread | None = None
+
+    @property
+    def in_utterance(self) -> bool:
+        return self.listener.in_utterance
+
+    @property
+    def pinned(self) -> str | None:
+        return self.listener.pinned
+
+    @pinned.setter
+    def pinned(self, language: str | None) -> None:  # heard from the next utterance on
+        self.listener.pinned = language
+
+    def feed(self, chunk: np.ndarray, wait: float = 0.0) -> list[LiveEvent]:
+        """Queue ``chunk``; the events heard since the last call. Raises what hearing raised."""
+        with self._cond:
+            self._inbox.append(chunk)
+            if self._worker is None:
+                self._worker = threading.Thread(target=self._work, name="voice2img-hearing", daemon=True)
+                self._worker.start()
+            if wait > 0:
+                self._cond.wait_for(lambda: self._worker is None, wait)
+            return self._take()
+
+    def flush(self) -> list[LiveEvent]:
+        """End of stream: every queued chunk heard, then an utterance in progress finished."""
+        with self._cond:
+            self._cond.wait_for(lambda: self._worker is None)
+            events = self._take()
+        end = self.listener.flush()
+        self._on_events(end)
+        return events + end
+
+    def _take(self) -> list[LiveEvent]:
+        failure, self._failure = self._failure, None
+        if failure is not None:
+            raise failure
+        events, self._outbox = self._outbox, []
+        return events
+
+    def _work(self) -> None:
+        while True:
+            with self._cond:
+                if not self._inbox:
+                    self._worker = None
+                    self._cond.notify_all()
+                    return
+                chunk = self._inbox.popleft()
+            try:
+                events = self.listener.feed(chunk)
+                self._on_events(events)
+            except BaseException as exc:  # handed to the caller's next feed or flush
+                with self._cond:
+                    self._failure = exc
+                    self._inbox.clear()  # what was queued behind a failure is not heard with a broken hearer
+                continue
+            with self._cond:
+                self._outbox.extend(events)
 
 
 def surely_heard(transcript) -> str | None:

@@ -24,6 +24,7 @@ from ..understand import A_PICTURE, ImageRequest, RequestSettings
 
 RANDOM_SEED = -1  # what the seed box holds for "a new random seed each time"
 PARTIAL_EVERY_MS = 1000  # how often the words so far are shown while someone speaks
+CHUNK_WAIT_S = 0.3  # a microphone chunk's handler waits this long at most for hearing (the next comes after 0.5 s)
 PREVIEW_FAST_S = 1.5  # previews are on by default ("auto") when one takes at most this long here
 PREVIEWS = ("auto", "on", "off")
 
@@ -270,16 +271,21 @@ class Studio:
             session.listener = self._listener(session, pause_seconds)
 
     def hear_chunk(self, session: Session, path: str, pause_seconds: float | None = None) -> list:
-        """The next chunk the browser recorded (a file): the live events it brings."""
+        """The next chunk the browser recorded (a file): the live events heard so far.
+
+        The chunk is queued and heard in the background (voice2img.live.BackgroundListener):
+        this returns within ``CHUNK_WAIT_S``, before the browser's next chunk comes, so none is
+        dropped while Whisper loads or hears; what is heard later comes with a later chunk."""
         from ..audio import load_audio
 
+        samples = load_audio(path).samples
         with session.lock:
             if session.listener is None:
                 session.listener = self._listener(session, pause_seconds)
-            return self._previews(session, session.listener.feed(load_audio(path).samples))
+            return self._with_preview(session, session.listener.feed(samples, wait=CHUNK_WAIT_S))
 
     def _listener(self, session: Session, pause_seconds: float | None):
-        from ..live import LiveListener, LiveOptions
+        from ..live import BackgroundListener, LiveListener, LiveOptions
 
         end = int(1000 * float(pause_seconds or self.limits.pause_seconds))
         previews = self.previews_for(session)
@@ -290,21 +296,27 @@ class Studio:
             session.previewer = Previewer(self.pipeline, paused=lambda: self.waiting > 0)
         options = LiveOptions(end_silence_ms=end, speculate_ms=min(200, end // 2), partial_every_ms=PARTIAL_EVERY_MS,
                               previews=previews)
-        return LiveListener(self.pipeline, options, context=lambda: session.current, language=session.language,
-                            pinned=session.spoken)
+        listener = LiveListener(self.pipeline, options, context=lambda: session.current, language=session.language,
+                                pinned=session.spoken)
+        previewer = session.previewer if previews else None
 
-    def _previews(self, session: Session, events: list) -> list:
-        """The live events, with the words so far handed to this tab's previewer and a
-        ``preview`` event (result: a voice2img.previews.Preview) when a new one is ready."""
+        def follow(events: list) -> None:  # in the hearing thread: the words so far to this tab's previewer
+            if previewer is not None:
+                previewer.init = session.start  # previews change a starting picture as the final image will
+                for event in events:
+                    previewer.hear(event)
+
+        return BackgroundListener(listener, on_events=follow)
+
+    def _with_preview(self, session: Session, events: list) -> list:
+        """The live events, with a ``preview`` event (result: a voice2img.previews.Preview) when
+        a new one is ready."""
         previewer = session.previewer
         if previewer is None or not session.listener.options.previews:
             return events
         from ..live import LiveEvent
 
-        previewer.init = session.start  # previews change a starting picture as the final image will
         out = list(events)
-        for event in events:
-            previewer.hear(event)
         preview = previewer.take()
         if preview is not None and session.listener.in_utterance:
             out.append(LiveEvent("preview", events[-1].at if events else 0.0, result=preview))
@@ -325,9 +337,9 @@ class Studio:
     def stop_listening(self, session: Session) -> list:
         """Stop was pressed: an utterance in progress is finished and heard."""
         with session.lock:
-            events = session.listener.flush() if session.listener is not None else []
-            if session.listener is not None:
-                events = self._previews(session, events)
+            if session.listener is None:
+                return []
+            events = self._with_preview(session, session.listener.flush())  # waits for what is queued
             session.listener = None
         return events
 

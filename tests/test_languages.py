@@ -254,3 +254,20 @@ def test_the_readmes_default_command_draws_a_spanish_request_with_both_texts_in_
 
     meta = json.loads(Image.open(next(out.glob("*.png"))).text["voice2img"])
     assert meta["language"] == "es" and "gato" in meta["spoken"].lower() and "cat" in meta["prompt"]
+
+
+@pytest.mark.slow
+def test_one_multilingual_model_named_alone_still_identifies_guards_and_translates():
+    """``--asr-model base`` (or small, large-v3 …) hears every language as the default pair
+    does: a Spanish request becomes English, English stays as said, an unsure guess gives way."""
+    from voice2img.hear.languages import AnyLanguageHearer
+
+    hearer = load("faster-whisper", model="base")
+    assert isinstance(hearer, AnyLanguageHearer) and hearer.model_name == "base (bundled)"
+    spanish, english = hearer.transcribe_many([load_audio(ROOT / "samples" / "languages" / "es_cat.ogg"),
+                                               load_audio(sample_files()[0])])
+    assert spanish.language == "es" and spanish.translated and "gato" in spanish.spoken.lower()
+    assert "cat" in spanish.text.lower() and spanish.model == "base (bundled)"
+    assert english.language == "en" and not english.translated and english.model == "base (bundled)"
+    assert word_error_rate(reference_text(sample_files()[0]), english.text) <= 0.5, english.text
+    assert not isinstance(load("faster-whisper", model="tiny.en"), AnyLanguageHearer)  # English-only: as it was

@@ -109,11 +109,14 @@ def load_hearer(options: HearingOptions | None = None) -> Hearer:
     options = options or HearingOptions()
     if options.backend not in BACKENDS:
         raise Voice2ImgError(f"unknown ASR backend {options.backend!r}; choose one of {', '.join(BACKENDS)}")
-    if options.model is None:
-        from .languages import AnyLanguageHearer
+    from .languages import AnyLanguageHearer
 
+    if options.model is None:
         return AnyLanguageHearer(options)
-    return load_backend(options)
+    hearer = load_backend(options)
+    # One multilingual model (base, small, large-v3, …) hears every language the same way the
+    # default pair does: identified with the unsure guard, translated into English.
+    return AnyLanguageHearer(options, world=hearer) if hearer.multilingual else hearer
 
 
 def load_backend(options: HearingOptions) -> Hearer:

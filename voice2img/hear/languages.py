@@ -6,7 +6,8 @@ of each clip (its first 5 s, in a short window: :func:`.short.detect_short`); En
 **tiny.en**, as before (what measured faster and no worse on English: see docs/languages.md);
 any other language is transcribed by base as it was said, and translated by base into English,
 which is what the rest of voice2img reads. ``--no-translate`` keeps the transcript in its own
-language (for image models that read it); ``--language CODE`` skips identification.
+language (for image models that read it); ``--language CODE`` skips identification. A single
+multilingual model named with ``--asr-model`` (base, small, large-v3, …) does all of this alone.
 
 Whisper guesses wrong on short clips ("Continue" heard as Korean). A guess below
 :data:`SURE` is not trusted: the caller's hint is used instead (the web UI's session language, the
@@ -60,20 +61,24 @@ def chosen_language(value: str | None) -> str | None:
 
 
 class AnyLanguageHearer:
-    """tiny.en for English, base for every other language (see the module's docstring)."""
+    """tiny.en for English, base for every other language (see the module's docstring); or, given
+    ``world`` (the one multilingual model a person named), that model for every language."""
 
-    def __init__(self, options: HearingOptions):
+    def __init__(self, options: HearingOptions, world=None):
         self.options = options
         self.backend = options.backend
         self.pinned = check_language(options.language) if options.language else None
         self.english = None
-        if self.pinned in (None, ENGLISH):
+        if world is None and self.pinned in (None, ENGLISH):
             self.english = load_backend(replace(options, model=BUNDLED_NAME, language=None))
-        self.world = None
-        if self.pinned != ENGLISH:
+        self.world = world
+        if world is None and self.pinned != ENGLISH:
             self.world = load_backend(replace(options, model=MULTILINGUAL_NAME, language=None))
-        names = [h.model_name.replace(" (bundled)", "") for h in (self.english, self.world) if h is not None]
-        self.model_name = " + ".join(names) + " (bundled)"
+        if world is not None:
+            self.model_name = world.model_name
+        else:
+            names = [h.model_name.replace(" (bundled)", "") for h in (self.english, self.world) if h is not None]
+            self.model_name = " + ".join(names) + " (bundled)"
 
     def transcribe(self, audio: Audio, hint: str | None = None, language: str | None = None) -> Transcript:
         return self.transcribe_many([audio], hint=hint, language=language)[0]
@@ -99,9 +104,11 @@ class AnyLanguageHearer:
         for code, indices in groups.items():
             clips, seconds = [audios[i] for i in indices], [speech[i] for i in indices]
             probabilities, notes = [chosen[i][1] for i in indices], [chosen[i][2] for i in indices]
-            if code == ENGLISH and self.english is not None:  # (None when another language is pinned)
+            if code == ENGLISH:  # English is heard as said: by tiny.en, or by the one model named
+                english = self.english or self.world
                 heard = [replace(t, language=ENGLISH, language_probability=p, language_note=n)
-                         for t, p, n in zip(self.english.transcribe_many(clips, speech=seconds), probabilities, notes)]
+                         for t, p, n in zip(english.transcribe_many(clips, language=ENGLISH, speech=seconds),
+                                            probabilities, notes)]
             else:
                 heard = self._other(clips, code, probabilities, notes, seconds)
             for i, transcript in zip(indices, heard):

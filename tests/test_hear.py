@@ -221,3 +221,16 @@ def test_a_short_clip_whose_decoding_loops_is_decoded_again_at_rising_temperatur
     model.model = clean = _Decoder(real.model)
     decode_short(model, [load_audio(path).samples], "en", beam_size=5)
     assert len(clean.calls) == 1  # a good first decoding is not retried
+
+
+def test_an_unsure_translation_is_kept_and_only_one_that_repeats_itself_is_tried_again():
+    """base is unsure of nearly every translation it makes (avg log-probability about -1.1);
+    sampling again at rising temperatures then swapped its likeliest translation for a random
+    one and made Japanese 3× slower. A transcription stays under Whisper's usual rule."""
+    from voice2img.hear import Segment
+    from voice2img.hear.short import needs_fallback
+
+    unsure = Segment(0.0, 3.0, " Please take a picture of the red car.", -1.2, 0.01, 1.28)
+    repeating = Segment(0.0, 3.0, " the red car the red car the red car", -0.3, 0.01, 3.1)
+    assert not needs_fallback(unsure, "translate") and needs_fallback(unsure, "transcribe")
+    assert needs_fallback(repeating, "translate") and needs_fallback(repeating, "transcribe")

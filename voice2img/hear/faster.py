@@ -47,9 +47,12 @@ class FasterWhisperHearer(WhisperHearer):
                         _version(), ", ".join(self.short_window_broken))
 
     def _decode(self, audio: Audio, language: str | None, task: str = "transcribe") -> tuple[list[Segment], str]:
+        from .short import TRANSLATE_LOG_PROB_THRESHOLD
+
+        unsure = {"log_prob_threshold": TRANSLATE_LOG_PROB_THRESHOLD} if task == "translate" else {}
         segments, info = self.model.transcribe(
             audio.samples, language=language, task=task, beam_size=self.options.beam_size,
-            vad_filter=False, initial_prompt=self.options.initial_prompt, **self.options.extra,
+            vad_filter=False, initial_prompt=self.options.initial_prompt, **{**unsure, **self.options.extra},
         )
         out = [Segment(s.start, s.end, s.text, s.avg_logprob, s.no_speech_prob, s.compression_ratio)
                for s in segments]

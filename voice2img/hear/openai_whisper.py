@@ -63,10 +63,14 @@ class OpenAIWhisperHearer(WhisperHearer):
         return out
 
     def _decode(self, audio: Audio, language: str | None, task: str = "transcribe") -> tuple[list[Segment], str]:
+        from .short import TRANSLATE_LOG_PROB_THRESHOLD
+
+        # As on faster-whisper's short path: a translation is retried only when it repeats itself.
+        unsure = {"logprob_threshold": TRANSLATE_LOG_PROB_THRESHOLD} if task == "translate" else {}
         result = self.model.transcribe(
             audio.samples.astype(np.float32), language=language, task=task, beam_size=self.options.beam_size,
             fp16=self.device.startswith("cuda"), verbose=None, initial_prompt=self.options.initial_prompt,
-            **self.options.extra,
+            **{**unsure, **self.options.extra},
         )
         out = [Segment(s["start"], s["end"], s["text"], s["avg_logprob"], s["no_speech_prob"],
                        s["compression_ratio"]) for s in result["segments"]]

@@ -79,3 +79,29 @@ def test_settings_said_aloud_reach_the_images(pipeline, tmp_path):
     meta = [read_metadata(p) for p in result.png_paths]
     assert [m["a1111"]["Seed"] for m in meta] == ["77", "78"]
     assert meta[1]["voice2img"]["image_index"] == 1 and meta[1]["voice2img"]["negative_prompt"] == "boats"
+
+
+def test_whisper_is_loaded_once_when_two_first_requests_come_at_once(monkeypatch):
+    """Two browser tabs' first words at the same moment: one load, one model in memory."""
+    import threading
+
+    import voice2img.pipeline as pipeline_module
+
+    loads, started = [], threading.Event()
+
+    def slow_load(options):
+        loads.append(options)
+        started.set()
+        threading.Event().wait(0.2)  # loading takes a while; the other tab asks meanwhile
+        return object()
+
+    monkeypatch.setattr(pipeline_module, "load_hearer", slow_load)
+    pipeline = pipeline_module.Pipeline()
+    got = []
+    tabs = [threading.Thread(target=lambda: got.append(pipeline.hearer)) for _ in range(2)]
+    tabs[0].start()
+    started.wait(10)
+    tabs[1].start()
+    for tab in tabs:
+        tab.join(10)
+    assert len(loads) == 1 and len(got) == 2 and got[0] is got[1]

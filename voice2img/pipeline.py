@@ -111,7 +111,7 @@ class Pipeline:
         self.channel = channel
         # The hearer (and the lock that lets one thread at a time use it) can be shared with
         # pipelines for other image models: see with_image_model.
-        self._hearing_slot: dict = {"hearer": None, "lock": threading.Lock()}
+        self._hearing_slot: dict = {"hearer": None, "lock": threading.Lock(), "loading": threading.Lock()}
         self._renderer: Renderer | None = None
         self._taken: set[str] = set()  # output names used by this pipeline, so none collide
 
@@ -130,9 +130,12 @@ class Pipeline:
     # -- the stages, each usable on its own -------------------------------------------------
     @property
     def hearer(self) -> Hearer:
-        if self._hearing_slot["hearer"] is None:
-            self._hearing_slot["hearer"] = load_hearer(self.hearing)
-        return self._hearing_slot["hearer"]
+        slot = self._hearing_slot
+        if slot["hearer"] is None:
+            with slot["loading"]:  # two tabs' first words at once load Whisper once
+                if slot["hearer"] is None:
+                    slot["hearer"] = load_hearer(self.hearing)
+        return slot["hearer"]
 
     @property
     def renderer(self) -> Renderer:

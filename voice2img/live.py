@@ -223,13 +223,16 @@ class BackgroundListener:
 
     def __init__(self, listener: LiveListener, on_events: Callable[[list], None] | None = None):
         self.listener = listener
-        self.options = listener.options
         self._on_events = on_events or (lambda events: None)
         self._cond = threading.Condition()
         self._inbox: collections.deque = collections.deque()
         self._outbox: list[LiveEvent] = []
         self._failure: BaseException | None = None
         self._worker: threading.Thread | None = None
+
+    @property
+    def options(self) -> LiveOptions:
+        return self.listener.options
 
     @property
     def in_utterance(self) -> bool:

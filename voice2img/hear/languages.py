@@ -68,17 +68,16 @@ class AnyLanguageHearer:
         self.options = options
         self.backend = options.backend
         self.pinned = check_language(options.language) if options.language else None
-        self.english = None
-        if world is None and self.pinned in (None, ENGLISH):
-            self.english = load_backend(replace(options, model=BUNDLED_NAME, language=None))
-        self.world = world
-        if world is None and self.pinned != ENGLISH:
-            self.world = load_backend(replace(options, model=MULTILINGUAL_NAME, language=None))
+        self.english, self.world = None, world
         if world is not None:
             self.model_name = world.model_name
-        else:
-            names = [h.model_name.replace(" (bundled)", "") for h in (self.english, self.world) if h is not None]
-            self.model_name = " + ".join(names) + " (bundled)"
+            return
+        if self.pinned in (None, ENGLISH):
+            self.english = load_backend(replace(options, model=BUNDLED_NAME, language=None))
+        if self.pinned != ENGLISH:
+            self.world = load_backend(replace(options, model=MULTILINGUAL_NAME, language=None))
+        names = [h.model_name.replace(" (bundled)", "") for h in (self.english, self.world) if h is not None]
+        self.model_name = " + ".join(names) + " (bundled)"
 
     def transcribe(self, audio: Audio, hint: str | None = None, language: str | None = None) -> Transcript:
         return self.transcribe_many([audio], hint=hint, language=language)[0]

@@ -298,13 +298,14 @@ class Studio:
                               previews=previews)
         listener = LiveListener(self.pipeline, options, context=lambda: session.current, language=session.language,
                                 pinned=session.spoken)
-        previewer = session.previewer if previews else None
+        if not previews:
+            return BackgroundListener(listener)
+        previewer = session.previewer
 
         def follow(events: list) -> None:  # in the hearing thread: the words so far to this tab's previewer
-            if previewer is not None:
-                previewer.init = session.start  # previews change a starting picture as the final image will
-                for event in events:
-                    previewer.hear(event)
+            previewer.init = session.start  # previews change a starting picture as the final image will
+            for event in events:
+                previewer.hear(event)
 
         return BackgroundListener(listener, on_events=follow)
 

@@ -62,7 +62,7 @@ def test_progress_is_reported_per_step(renderer):
 def test_spoken_settings_win_over_options_which_win_over_the_profile(tiny_model_dir):
     r = Renderer(DrawingOptions(model=str(tiny_model_dir), steps=3))
     chosen = r.settings_for(ImageRequest("x", settings=RequestSettings(width=256)))
-    assert (chosen["steps"], chosen["width"], chosen["height"], chosen["guidance"]) == (3, 256, 512, 7.5)
+    assert (chosen.steps, chosen.width, chosen.height, chosen.guidance) == (3, 256, 512, 7.5)
 
 
 @pytest.mark.parametrize("options,message", [
@@ -208,9 +208,9 @@ def test_spoken_aspects_keep_the_models_pixel_budget(aspect, area, size):
 def test_an_explicit_spoken_size_beats_the_aspect(tiny_model_dir):
     r = Renderer(DrawingOptions(model=str(tiny_model_dir)))
     chosen = r.settings_for(ImageRequest("x", settings=RequestSettings(aspect="16:9")))
-    assert (chosen["width"], chosen["height"]) == (704, 384)
+    assert (chosen.width, chosen.height) == (704, 384)
     chosen = r.settings_for(ImageRequest("x", settings=RequestSettings(aspect="16:9", width=256, height=256)))
-    assert (chosen["width"], chosen["height"]) == (256, 256)
+    assert (chosen.width, chosen.height) == (256, 256)
 
 
 def test_a_tiny_autoencoder_replaces_the_vae(tiny_model_dir, tmp_path):

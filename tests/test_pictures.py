@@ -130,19 +130,19 @@ def renderer(tiny_model_dir):
 def test_the_size_follows_the_pictures_aspect_within_the_models_budget(renderer, tmp_path):
     wide = load_picture(save(photo(1600, 900), tmp_path / "wide.png"))
     chosen = renderer.settings_for(ImageRequest("a watercolor"), wide)
-    assert (chosen["width"], chosen["height"]) == (704, 384)  # 16:9 in 512², multiples of 64
+    assert (chosen.width, chosen.height) == (704, 384)  # 16:9 in 512², multiples of 64
     tall = load_picture(save(photo(600, 900), tmp_path / "tall.png"))
-    assert (lambda c: (c["width"], c["height"]))(renderer.settings_for(ImageRequest("x"), tall)) == (448, 640)
+    assert (lambda c: (c.width, c.height))(renderer.settings_for(ImageRequest("x"), tall)) == (448, 640)
     # An aspect the speaker asked for wins over the picture's.
     said = renderer.settings_for(ImageRequest("x", settings=RequestSettings(aspect="1:1")), wide)
-    assert (said["width"], said["height"]) == (512, 512)
+    assert (said.width, said.height) == (512, 512)
 
 
 def test_steps_are_raised_so_that_at_least_one_runs(renderer, tmp_path):
     picture = load_picture(save(photo(), tmp_path / "p.png"))
     # SD-Turbo's rule: image-to-image runs steps × strength steps, which must reach 1.
-    assert renderer.settings_for(ImageRequest("x", settings=RequestSettings(strength=0.25)), picture)["steps"] == 4
-    assert renderer.settings_for(ImageRequest("x", settings=RequestSettings(strength=0.5, steps=3)), picture)["steps"] == 3
+    assert renderer.settings_for(ImageRequest("x", settings=RequestSettings(strength=0.25)), picture).steps == 4
+    assert renderer.settings_for(ImageRequest("x", settings=RequestSettings(strength=0.5, steps=3)), picture).steps == 3
     for bad in (0.0, 1.5):
         with pytest.raises(Voice2ImgError, match="strength must be above 0 and at most 1"):
             renderer.settings_for(ImageRequest("x", settings=RequestSettings(strength=bad)), picture)

@@ -105,3 +105,25 @@ def test_whisper_is_loaded_once_when_two_first_requests_come_at_once(monkeypatch
     for tab in tabs:
         tab.join(10)
     assert len(loads) == 1 and len(got) == 2 and got[0] is got[1]
+
+
+def test_settings_are_settled_once_and_kept_with_the_result(tiny_model_dir, tmp_path, monkeypatch):
+    """A seed not given is drawn once: the settings checked are the ones drawn, and the Result
+    and the kept PNG say the same seed."""
+    import secrets
+
+    from voice2img.keep import read_metadata
+
+    drawn: list[int] = []
+    real = secrets.randbelow
+    monkeypatch.setattr(secrets, "randbelow", lambda n: drawn.append(real(n)) or drawn[-1])
+    random_seed = Pipeline(HearingOptions(), DrawingOptions(model=str(tiny_model_dir), steps=1, width=64, height=64))
+    heard = Result("typed", Transcript(text="a red fox", language="en", backend="typed"), ImageRequest("a red fox"))
+    result = random_seed.make(heard, tmp_path, stem="fox")
+    assert len(drawn) == 1
+    assert result.settings.seed == result.seed == drawn[0]
+    assert (result.settings.width, result.settings.height, result.settings.steps) == (64, 64, 1)
+    assert read_metadata(result.png_path)["a1111"]["Seed"] == str(drawn[0])
+    # Settings given are drawn as given: nothing is settled again.
+    again = random_seed.make(heard, settings=result.settings)
+    assert len(drawn) == 1 and np.array_equal(np.asarray(again.image), np.asarray(result.image))

@@ -411,14 +411,14 @@ def cmd_run(args) -> int:
     from .understand import ImageRequest
 
     pipeline = _pipeline(args)
-    pipeline.renderer.settings_for(ImageRequest("check"))  # bad flags fail once, before any work
+    pipeline.renderer.settings_for(ImageRequest("check"), seed=0)  # bad flags fail once, before any work
     pipeline.marker.prepare()  # and so does a signing certificate that cannot be used
     init = None
     if args.init_image:
         from .pictures import load_picture
 
         init = load_picture(args.init_image)  # a picture that cannot be used stops the run before any work
-        pipeline.renderer.settings_for(ImageRequest("check"), init)
+        pipeline.renderer.settings_for(ImageRequest("check"), init, seed=0)
     console = _Console(args, len(args.files))
     image_model_error = None  # once the image model cannot load, keep hearing the rest, then say so
 
@@ -478,7 +478,7 @@ def cmd_batch(args) -> int:
     from .understand import ImageRequest
 
     pipeline = _pipeline(args)
-    pipeline.renderer.settings_for(ImageRequest("check"))  # bad flags fail once, before any work
+    pipeline.renderer.settings_for(ImageRequest("check"), seed=0)  # bad flags fail once, before any work
     pipeline.marker.prepare()  # and so does a signing certificate that cannot be used
     summary = run_batch(args.inputs, args.out, pipeline, retry_failed=args.retry_failed, engine=args.engine,
                         ray_address=args.ray_address, overlap=not args.no_overlap,

@@ -243,16 +243,11 @@ def _handle(event, pipeline, out_dir, report, stop: Stop) -> tuple[int, str]:
     elif event.kind == "final":
         prompt = event.result.request.prompt
         report(Heard("drawing", prompt))
-        try:
-            result = pipeline.run(event.result.source, None, heard=event.result, progress=lambda done, total: stop.check())
+        try:  # drawn is drawn: a stop that comes while the picture is kept does not lose it
+            result = pipeline.make(event.result, out_dir, stem=time.strftime("listen-%Y%m%d-%H%M%S"),
+                                   progress=lambda done, total: stop.check())
         except Stopped:
             return 0, f"“{prompt}” was being drawn and was not finished"
-        except Voice2ImgError as exc:
-            report(Heard("error", str(exc)))
-            return 0, ""
-        # Drawn is drawn: it is kept even if a stop comes now.
-        try:
-            result = pipeline.keep(result, out_dir, stem=time.strftime("listen-%Y%m%d-%H%M%S"))
         except Voice2ImgError as exc:
             report(Heard("error", str(exc)))
             return 0, ""

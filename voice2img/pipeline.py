@@ -14,12 +14,12 @@ from typing import Callable
 
 from . import __version__
 from .audio import DECODE_TIMEOUT_S, MAX_RECORDING_SECONDS, Audio, load_audio
-from .draw import Drawing, DrawingOptions, Renderer
+from .draw import Drawing, DrawingOptions, DrawSettings, Renderer
 from .errors import NoSpeechError
 from .hear import Hearer, HearingOptions, Transcript, load_hearer
 from .provenance import Marker, MarkOptions
 from .safety import BlockedError, Safety, SafetyOptions
-from .understand import HALLUCINATION, MAX_SEED, ImageRequest, Rewriter
+from .understand import HALLUCINATION, ImageRequest, Rewriter
 
 
 _OWN_LIMIT = object()  # Pipeline.load_audio's default: the pipeline's own length limit
@@ -37,6 +37,7 @@ class Result:
     json_paths: tuple[Path, ...] = ()
     timings: dict = field(default_factory=dict)  # seconds per stage
     marks: dict = field(default_factory=dict)  # the provenance marks the kept PNGs carry
+    settings: DrawSettings | None = None  # what the drawings were made with (the first image's seed)
 
     @property
     def drawing(self) -> Drawing | None:
@@ -181,10 +182,16 @@ class Pipeline:
             request = said.apply(request, transcript.spoken, transcript.language)
         return request
 
+    def settings_for(self, request: ImageRequest, init=None) -> DrawSettings:
+        """The settings ``request`` will be drawn with (a new random seed unless one is set); a
+        Voice2ImgError for settings that cannot be drawn. :meth:`draw` takes them as they are."""
+        return self.renderer.settings_for(request, init)
+
     def draw(self, request: ImageRequest, progress: Callable[[int, int], None] | None = None,
-             timings: dict | None = None, init=None) -> tuple[Drawing, ...]:
-        """Draw every image the request asks for; image i uses seed + i, as AUTOMATIC1111 does.
-        ``init`` (a voice2img.pictures.Picture) is the starting picture for image-to-image.
+             timings: dict | None = None, init=None, settings: DrawSettings | None = None) -> tuple[Drawing, ...]:
+        """Draw every image the request asks for with ``settings`` (default: settled here, once);
+        image i uses seed + i, as AUTOMATIC1111 does. ``init`` (a voice2img.pictures.Picture) is
+        the starting picture for image-to-image.
 
         The operator's safety settings apply: a blocklisted prompt raises BlockedError before any
         drawing; a starting picture is scored before it is used (refused under the block policy,
@@ -194,14 +201,23 @@ class Pipeline:
         timings = timings if timings is not None else {}
         self.safety.check_prompt(request.prompt)
         renderer = self.renderer
-        chosen = renderer.settings_for(request, init)  # bad settings fail before minutes of model loading
+        # Settled before minutes of model loading, so bad settings fail at once.
+        settings = settings or renderer.settings_for(request, init)
         if init is not None:
             init = self._judge_start(init, timings)
         if renderer.pipe is None:
             with _timed(timings, "load_image_model"):
                 renderer.load()
-        drawings = self._draw_each(request, chosen, progress, timings, init)
-        return self._judge(drawings, timings)
+        count = request.settings.num_images or 1
+        drawings = []
+        with _timed(timings, "draw"):
+            for i in range(count):
+                step = None
+                if progress is not None:
+                    def step(done, total, i=i):
+                        progress(i * total + done, count * total)
+                drawings.append(renderer.render(request, progress=step, init=init, settings=settings.for_image(i)))
+        return self._judge(tuple(drawings), timings)
 
     def preview(self, request: ImageRequest, steps: int | None = None, scale: float = 0.5, min_side: int = 64,
                 init=None, progress: Callable[[int, int], None] | None = None) -> Drawing | None:
@@ -215,14 +231,14 @@ class Pipeline:
         except BlockedError:
             return None
         renderer = self.renderer
-        chosen = renderer.settings_for(request, init)
+        final = renderer.settings_for(request, init)
         multiple = renderer.profile.size_multiple
         side = lambda v: max(min_side, int(v * scale) // multiple * multiple)  # noqa: E731
-        settings = replace(request.settings, steps=steps or max(1, chosen["steps"] // 4), width=side(chosen["width"]),
-                           height=side(chosen["height"]), seed=chosen["seed"], aspect=None, num_images=None)
+        settings = replace(final, width=side(final.width), height=side(final.height)).with_steps(
+            steps or max(1, final.steps // 4))
         if renderer.pipe is None:
             renderer.load()
-        drawing = renderer.render(replace(request, settings=settings), progress, init=init)
+        drawing = renderer.render(request, progress, init=init, settings=settings)
         try:
             return self._judge((drawing,), {})[0]  # the image check, as for every drawing
         except BlockedError:
@@ -256,20 +272,6 @@ class Pipeline:
             raise BlockedError(f"image withheld: the NSFW check scored it {worst:.2f} (this server's limit is "
                                f"{check.threshold:.2f})")
         return tuple(kept)
-
-    def _draw_each(self, request, chosen, progress, timings, init=None) -> tuple[Drawing, ...]:
-        renderer = self.renderer
-        count = request.settings.num_images or 1
-        drawings = []
-        with _timed(timings, "draw"):
-            for i in range(count):
-                settings = replace(request.settings, seed=(chosen["seed"] + i) % (MAX_SEED + 1))
-                step = None
-                if progress is not None:
-                    def step(done, total, i=i):
-                        progress(i * total + done, count * total)
-                drawings.append(renderer.render(replace(request, settings=settings), progress=step, init=init))
-        return tuple(drawings)
 
     # -- the whole way through --------------------------------------------------------------
     def hear_and_understand(self, source: str | os.PathLike | Audio, previous: ImageRequest | None = None,
@@ -334,17 +336,29 @@ class Pipeline:
         show what was heard before the drawing starts. ``init`` is a starting picture (a
         voice2img.pictures.Picture, or a path to one): the request then changes that picture.
         """
+        return self.make(heard or self.hear_and_understand(source), out_dir, progress=progress, init=init)
+
+    def make(self, heard: Result, out_dir: str | os.PathLike | None = None, *, stem: str | None = None,
+             overwrite: bool = False, init=None, progress: Callable[[int, int], None] | None = None,
+             settings: DrawSettings | None = None) -> Result:
+        """The one path from a request to kept files, which every shell takes: draw what
+        ``heard.request`` asks for (with ``settings``, default: settled here once; from the
+        starting picture ``init``, a Picture or a path to one) and, when ``out_dir`` is given,
+        keep it there (see :meth:`keep` for ``stem`` and ``overwrite``). Returns the result with
+        its drawings, the settings they were drawn with, and the kept files' paths.
+
+        Whatever is drawn is kept: a ``progress`` callback that raises stops the drawing before
+        anything is kept, never half-way through keeping."""
         if init is not None and not hasattr(init, "image"):
             from .pictures import load_picture
 
             init = load_picture(init)
-        result = heard or self.hear_and_understand(source)
-        timings = dict(result.timings)
-        drawings = self.draw(result.request, progress=progress, timings=timings, init=init)
-        result = Result(result.source, result.transcript, result.request, drawings, timings=timings)
-        if out_dir is not None:
-            result = self.keep(result, out_dir)
-        return result
+        timings = dict(heard.timings)
+        settings = settings or self.settings_for(heard.request, init)
+        drawings = self.draw(heard.request, progress=progress, timings=timings, init=init, settings=settings)
+        result = replace(heard, drawings=drawings, png_paths=(), json_paths=(), timings=timings, marks={},
+                         settings=settings)
+        return self.keep(result, out_dir, stem=stem, overwrite=overwrite) if out_dir is not None else result
 
     def keep(self, result: Result, out_dir: str | os.PathLike, stem: str | None = None,
              overwrite: bool = False) -> Result:
@@ -358,7 +372,7 @@ class Pipeline:
         timings = dict(result.timings)
         pngs, sidecars = [], []
         with _timed(timings, "keep"):
-            summary = Result(result.source, result.transcript, result.request, result.drawings, timings=timings).summary()
+            summary = replace(result, png_paths=(), json_paths=(), marks={}, timings=timings).summary()
             stem = stem or Path(result.source).stem or "voice2img"
             for i, d in enumerate(result.drawings):
                 parameters = keep.a1111_parameters(
@@ -380,8 +394,7 @@ class Pipeline:
                 pngs.append(png)
                 sidecars.append(sidecar)
         marks = self.marker.describe((result.drawings[0].width, result.drawings[0].height)) if pngs else {}
-        return Result(result.source, result.transcript, result.request, result.drawings, tuple(pngs), tuple(sidecars),
-                      timings, marks)
+        return replace(result, png_paths=tuple(pngs), json_paths=tuple(sidecars), timings=timings, marks=marks)
 
 
 class _timed:

@@ -29,8 +29,9 @@ def hear_many(pipeline, items: list[Item]) -> list:
     return [(item, None, o) if isinstance(o, Voice2ImgError) else (item, o, None) for item, o in zip(items, outcomes)]
 
 
-def finish_one(pipeline, item: Item, heard, error, out: Path, manifest, summary: Summary, report, draw=None) -> None:
-    """Draw (unless hearing failed), keep, and record one item in the manifest."""
+def finish_one(pipeline, item: Item, heard, error, out: Path, manifest, summary: Summary, report, drawn=None) -> None:
+    """Draw (unless hearing failed, or ``drawn`` is the result already drawn), keep, and record one
+    item in the manifest."""
 
     def failed(message: str, status: str = FAILED, **heard_fields) -> None:
         manifest.record(item.key, item.sha256, status, reason=message, **heard_fields)
@@ -47,12 +48,11 @@ def finish_one(pipeline, item: Item, heard, error, out: Path, manifest, summary:
         return
     request = with_seed(heard.request, item, pipeline.drawing.seed)
     try:
-        if draw:
-            result = draw(heard, request)
+        if drawn is not None:  # drawn elsewhere (a Ray actor): kept here
+            result = pipeline.keep(drawn, out, stem=item.stem, overwrite=True)
         else:
             init = load_picture(item.picture) if item.picture else None
-            result = pipeline.run(item.path, heard=replace(heard, request=request), init=init)
-        result = pipeline.keep(result, out, stem=item.stem, overwrite=True)
+            result = pipeline.make(replace(heard, request=request), out, stem=item.stem, overwrite=True, init=init)
     except ModelUnavailableError:
         raise
     except Voice2ImgError as exc:

@@ -48,18 +48,15 @@ class _Draw:
         out = []
         for blob in batch["heard"]:
             item, heard, error = pickle.loads(blob)
-            drawings = ()
+            drawn = None
             if error is None:
                 request = with_seed(heard.request, item, self.pipeline.drawing.seed)
-                heard = replace(heard, request=request)
-                try:
-                    timings = dict(heard.timings)
+                try:  # drawn here, kept by the driver: Pipeline.make without an output folder
                     init = load_picture(item.picture) if item.picture else None
-                    drawings = self.pipeline.draw(request, timings=timings, init=init)
-                    heard = replace(heard, timings=timings)
+                    drawn = self.pipeline.make(replace(heard, request=request), init=init)
                 except Voice2ImgError as exc:  # ModelUnavailableError included: the driver stops on it
                     error = exc
-            out.append(pickle.dumps((item, heard, drawings, error)))
+            out.append(pickle.dumps((item, heard, drawn, error)))
         return {"result": out}
 
 
@@ -102,11 +99,10 @@ def run_on_ray(items: list[Item], out: Path, pipeline, manifest, summary: Summar
                    dynamic_ncols=True, desc="voice2img batch (ray)")
         try:
             for row in drawn.iter_rows():
-                item, heard_result, drawings, error = pickle.loads(row["result"])
+                item, heard_result, drawn, error = pickle.loads(row["result"])
                 if isinstance(error, ModelUnavailableError):
                     raise error
-                finish_one(pipeline, item, heard_result, error, out, manifest, summary, report,
-                           draw=lambda h, request, d=drawings: replace(h, request=request, drawings=d))
+                finish_one(pipeline, item, heard_result, error, out, manifest, summary, report, drawn=drawn)
                 bar.update(1)
         finally:
             bar.close()

@@ -1,6 +1,6 @@
 """Draw: an ImageRequest → an image, through diffusers."""
 
 from .profiles import DEFAULT_IMAGE_MODEL, PROFILES, ModelProfile, profile_for
-from .render import Drawing, DrawingOptions, Renderer
+from .render import Drawing, DrawingOptions, DrawSettings, Renderer
 
-__all__ = ["DEFAULT_IMAGE_MODEL", "PROFILES", "Drawing", "DrawingOptions", "ModelProfile", "Renderer", "profile_for"]
+__all__ = ["DEFAULT_IMAGE_MODEL", "PROFILES", "DrawSettings", "Drawing", "DrawingOptions", "ModelProfile", "Renderer", "profile_for"]

@@ -13,7 +13,7 @@ import secrets
 import threading
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable
 
 from ..errors import ModelUnavailableError, Voice2ImgError, model_unavailable
@@ -39,6 +39,31 @@ class DrawingOptions:
     vae: str | None = None  # None: the model's own; "tiny": the family's TAESD; or a hub id / folder of an AutoencoderTiny
     low_vram: bool = False  # small GPUs: attention slicing and model CPU offload (slower, far less memory)
     strength: float | None = None  # image-to-image: how much of a starting picture may change (default: the profile's)
+
+
+@dataclass(frozen=True)
+class DrawSettings:
+    """The settings a request is drawn with: the profile's defaults, then the operator's options,
+    then what the speaker asked for. Settled once (:meth:`Renderer.settings_for`, called by
+    ``Pipeline.draw``) and carried from there, never recomputed downstream."""
+
+    steps: int
+    guidance: float
+    width: int
+    height: int
+    seed: int  # the first image's; image i of a request uses seed + i
+    strength: float | None = None  # image to image only: how much of the starting picture may change
+
+    def with_steps(self, steps: int) -> "DrawSettings":
+        """These settings with ``steps``, raised where needed so that image to image runs at least
+        one (it runs ``steps × strength`` of them)."""
+        if self.strength:
+            steps = max(steps, math.ceil(1 / self.strength - 1e-9))
+        return replace(self, steps=steps)
+
+    def for_image(self, index: int) -> "DrawSettings":
+        """The settings of a request's ``index``-th image (seed + index, as AUTOMATIC1111 does)."""
+        return replace(self, seed=(self.seed + index) % (MAX_SEED + 1)) if index else self
 
 
 @dataclass(frozen=True, eq=False)
@@ -142,78 +167,77 @@ class Renderer:
         sibling.set_progress_bar_config(disable=True)
         return sibling
 
-    def settings_for(self, request: ImageRequest, init=None) -> dict:
-        """Profile defaults, then the operator's options, then what the speaker asked for.
+    def settings_for(self, request: ImageRequest, init=None, seed: int | None = None) -> DrawSettings:
+        """Profile defaults, then the operator's options, then what the speaker asked for; a
+        Voice2ImgError for settings that cannot be drawn.
 
-        With a starting picture ``init`` the size follows the picture's aspect within the same
-        pixel budget (unless a width, height or aspect was given), and ``strength`` is chosen; the
-        steps are raised where needed so that at least one step runs (image-to-image runs
+        The seed is the speaker's, else the operator's, else ``seed``, else a new random one. With a
+        starting picture ``init`` the size follows the picture's aspect within the same pixel
+        budget (unless a width, height or aspect was given), and ``strength`` is chosen; the steps
+        are raised where needed so that at least one step runs (image-to-image runs
         ``steps × strength`` of them).
         """
         o, p, s = self.options, self.profile, request.settings
-        chosen = {
-            "steps": _first(s.steps, o.steps, p.steps),
-            "guidance": _first(s.guidance, o.guidance, p.guidance),
-            "width": _first(s.width, o.width, p.width),
-            "height": _first(s.height, o.height, p.height),
-            "seed": _first(s.seed, o.seed),
-        }
+        steps, guidance = _first(s.steps, o.steps, p.steps), _first(s.guidance, o.guidance, p.guidance)
+        width, height = _first(s.width, o.width, p.width), _first(s.height, o.height, p.height)
+        seed = _first(s.seed, o.seed, seed)
         if s.aspect and s.width is None and s.height is None:
-            chosen["width"], chosen["height"] = size_for_aspect(s.aspect, chosen["width"] * chosen["height"], p.size_multiple)
+            width, height = size_for_aspect(s.aspect, width * height, p.size_multiple)
         elif init is not None and None in (s.width, s.height) and None in (o.width, o.height):
-            chosen["width"], chosen["height"] = self.size_for_picture(init, chosen["width"] * chosen["height"])
-        if chosen["steps"] < 1:
-            raise Voice2ImgError(f"steps must be at least 1 (got {chosen['steps']})")
-        if chosen["guidance"] < 0:
-            raise Voice2ImgError(f"guidance must not be negative (got {chosen['guidance']})")
-        for side in ("width", "height"):
-            value = chosen[side]
+            width, height = self.size_for_picture(init, width * height)
+        if steps < 1:
+            raise Voice2ImgError(f"steps must be at least 1 (got {steps})")
+        if guidance < 0:
+            raise Voice2ImgError(f"guidance must not be negative (got {guidance})")
+        for side, value in (("width", width), ("height", height)):
             if value < p.size_multiple or value > MAX_SIDE or value % p.size_multiple:
                 raise Voice2ImgError(
                     f"{side} {value} is not usable: give a multiple of {p.size_multiple} "
                     f"between {p.size_multiple} and {MAX_SIDE} for {p.name} models"
                 )
-        if chosen["seed"] is None:
-            chosen["seed"] = secrets.randbelow(MAX_SEED + 1)
-        elif not 0 <= chosen["seed"] <= MAX_SEED:
-            raise Voice2ImgError(f"seed must be between 0 and {MAX_SEED} (got {chosen['seed']})")
+        if seed is None:
+            seed = secrets.randbelow(MAX_SEED + 1)
+        elif not 0 <= seed <= MAX_SEED:
+            raise Voice2ImgError(f"seed must be between 0 and {MAX_SEED} (got {seed})")
+        strength = None
         if init is not None:
-            chosen["strength"] = _first(s.strength, o.strength, p.strength)
-            if not 0 < chosen["strength"] <= 1:
-                raise Voice2ImgError(f"strength must be above 0 and at most 1 (got {chosen['strength']:g})")
-            chosen["steps"] = max(chosen["steps"], math.ceil(1 / chosen["strength"] - 1e-9))
-        return chosen
+            strength = _first(s.strength, o.strength, p.strength)
+            if not 0 < strength <= 1:
+                raise Voice2ImgError(f"strength must be above 0 and at most 1 (got {strength:g})")
+        return DrawSettings(steps, guidance, width, height, seed, strength).with_steps(steps)
 
     def size_for_picture(self, init, area: int) -> tuple[int, int]:
         """The size a starting picture is drawn at: its aspect, about ``area`` pixels, in the
         multiples this model needs."""
         return size_for_aspect(f"{init.image.width}:{init.image.height}", area, self.profile.size_multiple)
 
-    def render(self, request: ImageRequest, progress: Callable[[int, int], None] | None = None, init=None) -> Drawing:
-        """Draw ``request``, from the starting picture ``init`` (a voice2img.pictures.Picture) when
-        given. The same prompt, seed, model, device (and picture) give the same pixels."""
+    def render(self, request: ImageRequest, progress: Callable[[int, int], None] | None = None, init=None,
+               settings: DrawSettings | None = None) -> Drawing:
+        """Draw ``request`` with ``settings`` (default: :meth:`settings_for` the request), from the
+        starting picture ``init`` (a voice2img.pictures.Picture) when given. The same prompt,
+        settings, model, device (and picture) give the same pixels."""
         import torch
 
         if request.empty:
             raise Voice2ImgError("nothing to draw: the prompt is empty")
-        chosen = self.settings_for(request, init)
+        chosen = settings or self.settings_for(request, init)
         self.load()
         negative = ", ".join(n for n in (request.negative_prompt, self.options.negative or "") if n)
         # A CPU generator makes the starting noise identical on every device for a given seed.
-        generator = torch.Generator(device="cpu").manual_seed(chosen["seed"])
+        generator = torch.Generator(device="cpu").manual_seed(chosen.seed)
         kwargs = dict(
-            prompt=request.prompt, num_inference_steps=chosen["steps"], guidance_scale=chosen["guidance"],
-            width=chosen["width"], height=chosen["height"], generator=generator, **self.profile.extra,
+            prompt=request.prompt, num_inference_steps=chosen.steps, guidance_scale=chosen.guidance,
+            width=chosen.width, height=chosen.height, generator=generator, **self.profile.extra,
         )
         if init is not None:
             from ..pictures import fit
 
             del kwargs["width"], kwargs["height"]  # image-to-image draws at the picture's size
-            kwargs.update(image=fit(init, chosen["width"], chosen["height"]), strength=chosen["strength"])
-        if negative and chosen["guidance"] > 1:  # without guidance a negative prompt has no effect
+            kwargs.update(image=fit(init, chosen.width, chosen.height), strength=chosen.strength)
+        if negative and chosen.guidance > 1:  # without guidance a negative prompt has no effect
             kwargs["negative_prompt"] = negative
         if progress is not None:
-            total = max(1, int(chosen["steps"] * chosen.get("strength", 1)))  # the steps that really run
+            total = max(1, int(chosen.steps * (chosen.strength or 1)))  # the steps that really run
 
             def on_step_end(pipe, step, timestep, callback_kwargs):
                 progress(step + 1, total)
@@ -225,11 +249,11 @@ class Renderer:
             image = (_image_to_image(pipe) if init is not None else pipe)(**kwargs).images[0]
             scheduler = type(pipe.scheduler).__name__
         return Drawing(
-            image=image, prompt=request.prompt, negative_prompt=negative, seed=chosen["seed"],
-            steps=chosen["steps"], guidance=chosen["guidance"], width=chosen["width"], height=chosen["height"],
+            image=image, prompt=request.prompt, negative_prompt=negative, seed=chosen.seed,
+            steps=chosen.steps, guidance=chosen.guidance, width=chosen.width, height=chosen.height,
             sampler=SAMPLER_NAMES.get(scheduler, scheduler),
             model=self.options.model, profile=self.profile.name, device=self.device, dtype=self.dtype,
-            seconds=time.perf_counter() - started, strength=chosen.get("strength"), init=init,
+            seconds=time.perf_counter() - started, strength=chosen.strength, init=init,
         )
 
 

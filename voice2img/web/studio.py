@@ -226,10 +226,10 @@ class Studio:
     def defaults(self, model: str | None = None) -> dict:
         """The settings panel's values for a model: its profile's defaults and the operator's options."""
         renderer = self.pipeline_for(model).renderer
-        chosen = renderer.settings_for(ImageRequest("x", settings=RequestSettings(seed=0)))
+        chosen = renderer.settings_for(ImageRequest("x"), seed=0)  # no random seed drawn for nothing
         seed = renderer.options.seed
-        width, height = self.limits.fit_size(chosen["width"], chosen["height"])
-        return {"steps": min(chosen["steps"], self.limits.max_steps), "guidance": chosen["guidance"], "width": width,
+        width, height = self.limits.fit_size(chosen.width, chosen.height)
+        return {"steps": min(chosen.steps, self.limits.max_steps), "guidance": chosen.guidance, "width": width,
                 "height": height, "seed": RANDOM_SEED if seed is None else seed}
 
     def set_start(self, session: Session, path: str | None) -> dict | None:
@@ -427,18 +427,17 @@ class Studio:
         """
         pipeline = self.pipeline_for(model)
         init, way = self.starting_point(session, request)
-        chosen = pipeline.renderer.settings_for(request, init)  # as it will be drawn: defaults filled in
-        self.limits.check(chosen["steps"], chosen["width"], chosen["height"], request.settings.num_images or 1)
+        settings = pipeline.settings_for(request, init)  # settled once: checked here, drawn as checked
+        self.limits.check(settings.steps, settings.width, settings.height, request.settings.num_images or 1)
         undos = session.undos
-        timings: dict = {}
-        drawings = pipeline.draw(request, progress=progress, timings=timings, init=init)
         transcript = session.transcript
         if transcript is None:  # drawn from the boxes alone
             from ..hear import Transcript
 
             transcript = Transcript(text="", language="", backend="typed")
-        result = Result(session.source or "typed", transcript, request, drawings, timings=timings)
-        result = pipeline.keep(result, self.out_dir, stem=_stem(request.prompt))
+        heard = Result(session.source or "typed", transcript, request)
+        result = pipeline.make(heard, self.out_dir, stem=_stem(request.prompt), init=init, progress=progress,
+                               settings=settings)
         entries = [Entry(request=replace(request, settings=replace(request.settings, seed=d.seed)), transcript=transcript.shown,
                          png=str(png), seed=d.seed, timings=result.timings, safety=d.safety, shown=self.shown(png),
                          way=way, strength=d.strength,

@@ -61,8 +61,8 @@ def heard(studio: Studio, s: Session, h: Heard, mode: str) -> dict:
     out["seed"] = RANDOM_SEED if spoken.seed is None else spoken.seed
     if spoken.width or spoken.height or spoken.aspect:
         try:
-            chosen = studio.pipeline.renderer.settings_for(r)
-            out.update(width=chosen["width"], height=chosen["height"])
+            chosen = studio.pipeline.renderer.settings_for(r, seed=0)  # the size only: no seed drawn for it
+            out.update(width=chosen.width, height=chosen.height)
         except Voice2ImgError as exc:
             return {**out, "status": say(loc, "heard_but", error=exc)}
     notes = say(loc, "notes", notes="; ".join(r.notes)) if r.notes else ""

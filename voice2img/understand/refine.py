@@ -12,12 +12,10 @@ import re
 from dataclasses import replace
 
 from . import ImageRequest
+from .vocabulary import ADJECTIVES, COLORS, COMPARATIVES, OPENERS
 
 I = re.IGNORECASE
 _LEAD = r"^(?:(?:and|also|now|then|please|can you|could you|would you|will you|okay|ok|so|just|let's|lets|i want you to)\s+)*"
-# Words that open a turn but say nothing about it: "actually, make it green", "no, go back".
-_OPENERS = re.compile(r"^(?:(?:actually|wait|hmm+|oh|okay|ok|right|alright|all right|great|nice|cool|good|perfect|"
-                      r"hey|well|yeah|yes|no|nah|nope|instead)\b[,.!]?\s+)+(?=\S)", I)
 _ONE = r"(?:one|image|picture|version|drawing|pic|try|attempt)"
 # Whisper tiny.en hears a lone "Undo." as "and do." (festival, flite) or "Endo."; after a picture,
 # nothing else would be meant by those.
@@ -35,8 +33,6 @@ WITH_ANY = re.compile(_LEAD + r"with\s+(?P<x>.+)$", I)
 REMOVE = re.compile(_LEAD + r"(?:remove|take out|take away|get rid of|delete|lose|erase|drop)\s+(?:the\s+|any\s+|all\s+(?:the\s+)?)?(?P<x>.+)$", I)
 MAKE = re.compile(_LEAD + r"(?:make|turn|change|paint|colou?r)\s+(?:it|them|him|her|that|this|everything|the whole thing|the (?:image|picture))\s+"
                   r"(?:to\s+|into\s+)?(?P<x>.+?)(?:\s+instead)?$", I)
-COLORS = ("red orange yellow green blue purple violet pink brown black white gray grey silver gold golden "
-          "turquoise teal cyan magenta beige navy maroon crimson lime indigo").split()
 _COLOR_WORDS = r"(?:" + "|".join(COLORS) + r")"
 _COLOR = re.compile(r"\b" + _COLOR_WORDS + r"\b", I)
 _SHADED_COLOR = r"(?:(?:light|dark|bright|pale|deep)\s+)?" + _COLOR_WORDS + r"(?:\s+and\s+" + _COLOR_WORDS + r")?"
@@ -55,19 +51,10 @@ BARE_COLOR = re.compile(_LEAD + r"(?:in\s+|make it\s+)?" + _COLOR_PHRASE + r"(?:
 SCENE = re.compile(_LEAD + r"(?:but\s+)?(?:put it\s+|set it\s+|make it\s+)?(?P<x>(?:at|in|on|under|underneath|beneath|during|inside|near|by|beside|behind|"
                    r"in front of|next to|above|over|through|across|at the|on top of)\s+.+)$", I)
 # "more detailed", "a bit darker", "less busy": a change of look, kept as words for the model
-_COMPARATIVES = ("brighter darker bigger smaller larger closer farther further happier sadder scarier cuter sharper softer "
-                 "warmer colder cooler calmer simpler busier older younger lighter heavier cleaner messier "
-                 "funnier prettier nicer").split()
 LOOK = re.compile(_LEAD + r"(?:make it\s+|make them\s+)?(?:a (?:bit|little|lot) |much |even |slightly |way )?"
-                  r"(?P<x>(?:more|less) [\w-]+(?:\s+and\s+(?:more|less)?\s*[\w-]+)?|(?:" + "|".join(_COMPARATIVES) + r")"
-                  r"(?:\s+and\s+(?:" + "|".join(_COMPARATIVES) + r"))?)$", I)
+                  r"(?P<x>(?:more|less) [\w-]+(?:\s+and\s+(?:more|less)?\s*[\w-]+)?|(?:" + "|".join(COMPARATIVES) + r")"
+                  r"(?:\s+and\s+(?:" + "|".join(COMPARATIVES) + r"))?)$", I)
 _DETERMINER = re.compile(r"^(?:a|an|the|some|two|three|four|five|my|his|her|their)\s+", I)
-# Describing words, told from verbs ("make the dog sit" is not "a sit dog"): short common ones, and
-# the endings adjectives mostly have.
-_ADJECTIVES = set("""wet dry big small tall short long old new young huge tiny large little bright dark pale
-    clean dirty shiny happy sad angry calm wild tame fat thin thick flat round square soft hard warm cold hot cool
-    fast slow loud quiet rich poor full empty open closed broken bare wide narrow deep shallow high low sharp smooth
-    rough rusty fluffy furry hairy bald striped spotted glowing frozen burning melting floating transparent""".split())
 _ADJECTIVE_ENDINGS = ("er", "y", "ed", "ful", "ous", "ic", "al", "ish", "less", "ive", "ent", "ant", "ble", "en")
 
 
@@ -92,7 +79,7 @@ def _gerund(verb: str) -> str:
 
 def _describes(word: str) -> bool:
     word = word.lower()
-    return word in _ADJECTIVES or word in _COMPARATIVES or (len(word) > 4 and word.endswith(_ADJECTIVE_ENDINGS))
+    return word in ADJECTIVES or word in COMPARATIVES or (len(word) > 4 and word.endswith(_ADJECTIVE_ENDINGS))
 
 
 # "make the street wet", "make the people smaller": one word for one thing already there
@@ -111,7 +98,7 @@ _PHRASE_END = re.compile(r",|\s+(?:with|on|in|at|under|near|by|beside|behind|nex
 def refine(previous: ImageRequest, said: str, fresh: ImageRequest) -> ImageRequest | None:
     """The follow-up ``said`` (already cleaned of fillers and politeness) applied to ``previous``;
     ``fresh`` is what the rules make of it as a new request. None: it is a new request."""
-    text = _OPENERS.sub("", said.strip(" ,.!?")).strip(" ,.!?")
+    text = OPENERS.sub("", said.strip(" ,.!?")).strip(" ,.!?")
     carry = dict(transcript=fresh.transcript, removed=fresh.removed, follows=True)
     if not text:
         return None
@@ -172,7 +159,7 @@ def refine(previous: ImageRequest, said: str, fresh: ImageRequest) -> ImageReque
 def changes_a_picture(said: str) -> bool:
     """Whether ``said`` (cleaned as for :func:`refine`) only makes sense as a change to a picture
     on screen: "make it blue", "blue instead", "brighter", "again", "undo"."""
-    text = _OPENERS.sub("", said.strip(" ,.!?")).strip(" ,.!?")
+    text = OPENERS.sub("", said.strip(" ,.!?")).strip(" ,.!?")
     if UNDO.match(text) or AGAIN.match(text) or LOOK.match(text):
         return True
     if BARE_COLOR.match(text) and not _COLOR_SPAN.fullmatch(text):  # "blue instead"; "blue" alone is a picture of blue

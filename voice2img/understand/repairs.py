@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 
-from .rules import _DET
+from .vocabulary import ADJECTIVES, COLORS, COMPARATIVES, DETERMINERS
 
 I = re.IGNORECASE
 
@@ -45,7 +45,7 @@ _KINDS = [set(group.split()) for group in (
 )]
 
 _QUANTITIES = re.compile(r"(?:one|two|three|four|five|six|seven|eight|nine|ten|some|many|several|\d+)", I)
-_NOT_NOUNS = re.compile(_DET + r"|(?:with|on|in|at|of|by|for|from|to|under|near|over|and|or|but|while|that|which|who|"
+_NOT_NOUNS = re.compile(DETERMINERS + r"|(?:with|on|in|at|of|by|for|from|to|under|near|over|and|or|but|while|that|which|who|"
                         r"very|really|so|too|is|are|was|be|it|its|his|her|their|our|my)", I)
 # What ends a noun phrase ("of" does not: "a cup of coffee" is one thing).
 _PHRASE_LINKS = re.compile(r"with|on|in|at|by|for|from|under|near|over|above|below|behind|beside|inside|during|and|"
@@ -64,7 +64,7 @@ def merge(before: str, after: str, marker: str) -> tuple[str, str, str]:
     core = [w.lower().strip(",.;") for w in words]
     repair = [w.lower().strip(",.;") for w in after.split()]
     first, bare = repair[0], after.strip(" ,.;:!?")
-    is_det = bool(re.fullmatch(_DET, first, I))
+    is_det = bool(re.fullmatch(DETERMINERS, first, I))
 
     positions = [i for i, w in enumerate(core) if w == first]
     if positions:
@@ -76,7 +76,7 @@ def merge(before: str, after: str, marker: str) -> tuple[str, str, str]:
     if len(repair) <= 2 and _describing(repair[-1]) and all(_describing(w) or w in _SHADES for w in repair[:-1]):
         # "a red car, no, blue", "a red car. Actually, make it blue": the describing word after the
         # determiner is swapped, or the new one goes before the noun.
-        j = 1 if re.fullmatch(_DET, core[0], I) else 0
+        j = 1 if re.fullmatch(DETERMINERS, core[0], I) else 0
         if j < len(words) - 1 and _describing(core[j]):
             return " ".join(words[:j] + [bare] + words[j + 1:]), words[j], ""
         return " ".join(words[:j] + [bare] + words[j:]), "", ""
@@ -100,7 +100,7 @@ def _overlap(core: list[str], repair: list[str], at: int) -> int:
 
 def _phrase_repair(words, core, repair, after, bare) -> tuple[str, str, str]:
     """Y starts with a determiner: it replaces one noun phrase of X, and X's other phrases stay."""
-    starts = [i for i, w in enumerate(core) if re.fullmatch(_DET, w, I)] or [0]
+    starts = [i for i, w in enumerate(core) if re.fullmatch(DETERMINERS, w, I)] or [0]
     if starts[0] != 0 and not _PHRASE_LINKS.fullmatch(core[starts[0] - 1]):
         starts.insert(0, 0)  # "dogs playing in a park": the subject has no determiner
     head = repair[_phrase_end(repair, 0) - 1]  # the repair's own noun: "a compass" in "a compass next to a pear"
@@ -162,10 +162,8 @@ def _same_kind(a: str, b: str) -> bool:
 def _describing(word: str) -> bool:
     """A word that can only describe: a colour, a common adjective or comparative, or an ending
     that nouns do not have (-ful, -ous, -less). Unsure words count as nouns."""
-    from .refine import _ADJECTIVES, _COMPARATIVES, COLORS
-
     word = word.lower()
-    return word in COLORS or word in _ADJECTIVES or word in _COMPARATIVES or \
+    return word in COLORS or word in ADJECTIVES or word in COMPARATIVES or \
         (len(word) > 5 and word.endswith(("ful", "ous", "less")))
 
 

@@ -140,37 +140,43 @@ def _marking_args(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--no-watermark", action="store_true", help="do not put the invisible watermark in the pixels")
 
 
+def _options(add, **kwargs) -> argparse.ArgumentParser:
+    """A parent parser holding one group of options, for ``add_parser(parents=...)``."""
+    parent = argparse.ArgumentParser(add_help=False)
+    add(parent, **kwargs)
+    return parent
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="voice2img", description="Speak, and it draws: audio → Whisper → prompt → image.")
+    # The option groups several commands share, each defined once.
+    hearing, understanding = _options(_hearing_args), _options(_understanding_args)
+    drawing_and_marks = [understanding, _options(_drawing_args), _options(_marking_args)]
+    making = [hearing, *drawing_and_marks]
     parser.add_argument("--version", action="version", version=f"voice2img {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p = sub.add_parser("transcribe", help="write down what was said in audio files")
+    p = sub.add_parser("transcribe", help="write down what was said in audio files", parents=[hearing])
     p.add_argument("files", nargs="+", metavar="FILE")
-    _hearing_args(p)
 
-    p = sub.add_parser("rewrite", help="turn spoken-language text into an image prompt (no audio, no image)")
+    p = sub.add_parser("rewrite", help="turn spoken-language text into an image prompt (no audio, no image)",
+                       parents=[understanding])
     p.add_argument("text", nargs="+", metavar="TEXT")
     p.add_argument("--json", action="store_true", help="print the request as JSON")
     p.add_argument("--verbose", action="store_true", help=argparse.SUPPRESS)
-    _understanding_args(p)
 
-    p = sub.add_parser("prompt", help="hear and understand audio files: transcript and prompt, no image")
+    p = sub.add_parser("prompt", help="hear and understand audio files: transcript and prompt, no image",
+                       parents=[hearing, understanding])
     p.add_argument("files", nargs="+", metavar="FILE")
-    _hearing_args(p)
-    _understanding_args(p)
 
-    p = sub.add_parser("run", help="turn spoken audio files into images (PNG + JSON sidecar each)")
+    p = sub.add_parser("run", help="turn spoken audio files into images (PNG + JSON sidecar each)", parents=making)
     p.add_argument("files", nargs="+", metavar="FILE")
     p.add_argument("--out", default="outputs", metavar="DIR", help="output folder (default: %(default)s)")
     p.add_argument("--init-image", metavar="PICTURE",
                    help="start from this picture (image-to-image): what is said says what it should become")
-    _hearing_args(p)
-    _understanding_args(p)
-    _drawing_args(p)
-    _marking_args(p)
 
-    p = sub.add_parser("batch", help="process files, folders or globs of audio: resumable, with a manifest")
+    p = sub.add_parser("batch", help="process files, folders or globs of audio: resumable, with a manifest",
+                       parents=making)
     p.add_argument("inputs", nargs="+", metavar="INPUT", help="audio files, folders (searched recursively) or globs")
     p.add_argument("--out", required=True, metavar="DIR", help="output folder (mirrors the inputs' tree)")
     p.add_argument("--retry-failed", action="store_true", help="retry inputs that failed in an earlier run")
@@ -178,14 +184,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="local: this process; ray: a Ray cluster (pip install 'voice2img[ray]')")
     p.add_argument("--ray-address", metavar="ADDRESS", help="an existing Ray cluster (default: start a local one)")
     p.add_argument("--no-overlap", action="store_true", help="hear and draw one file at a time (for comparison)")
-    _hearing_args(p)
-    _understanding_args(p)
-    _drawing_args(p)
-    _marking_args(p)
 
     from .live import LiveOptions
 
-    p = sub.add_parser("listen", help="speak into the microphone: each pause ends a request, and it is drawn")
+    p = sub.add_parser("listen", help="speak into the microphone: each pause ends a request, and it is drawn",
+                       parents=[_options(_hearing_args, device_flag="--compute-device"), *drawing_and_marks])
     p.add_argument("--out", default="outputs", metavar="DIR", help="output folder (default: %(default)s)")
     p.add_argument("--device", dest="input_device", metavar="N|NAME",
                    help="the microphone: an input device's index or part of its name (default: the system's)")
@@ -197,15 +200,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-images", type=_at_least(1, int), metavar="N", help="stop after N images (default: until Ctrl-C)")
     p.add_argument("--previews", metavar="DIR", help="draw the words heard so far while you speak, and keep the newest "
                    "preview in DIR/preview.png (replaced atomically, for an image viewer to watch); never kept as outputs")
-    _hearing_args(p, device_flag="--compute-device")
-    _understanding_args(p)
-    _drawing_args(p)
-    _marking_args(p)
 
     from .defaults import FOLLOW_UP_WAYS, FOLLOW_UPS
-    from .web.studio import Limits
+    from .limits import Limits
 
-    p = sub.add_parser("serve", help="start the web UI (Gradio) on this machine")
+    p = sub.add_parser("serve", help="start the web UI (Gradio) on this machine", parents=making)
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default: %(default)s, this machine only)")
     p.add_argument("--port", type=_at_least(1, int), default=7860)
     p.add_argument("--share", action="store_true", help="also open a public gradio.live link (needs --auth)")
@@ -238,10 +237,6 @@ def build_parser() -> argparse.ArgumentParser:
                    help="how a change such as 'make it blue' is drawn: redraw (from scratch, the same seed) or refine "
                         "(image to image from the picture on screen); each visitor can switch (default: %(default)s, "
                         "chosen by measurement: docs/web.md)")
-    _hearing_args(p)
-    _understanding_args(p)
-    _drawing_args(p)
-    _marking_args(p)
 
     p = sub.add_parser("verify", help="check the AI-generated marks (C2PA, XMP, watermark) of image files")
     p.add_argument("files", nargs="+", metavar="FILE")
@@ -526,7 +521,8 @@ def cmd_listen(args) -> int:
 
 
 def cmd_serve(args) -> int:
-    from .web import Limits, serve
+    from .limits import Limits
+    from .web import serve
 
     auth = args.auth or os.environ.get("VOICE2IMG_AUTH")
     if auth is not None:

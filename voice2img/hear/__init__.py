@@ -97,9 +97,16 @@ class Hearer(Protocol):
     backend: str
     model_name: str
 
-    def transcribe(self, audio: Audio, hint: str | None = None, language: str | None = None) -> Transcript: ...
+    def transcribe(self, audio: Audio, hint: str | None = None, language: str | None = None) -> Transcript:
+        """What was said in ``audio``. ``hint``: the language to assume when identification is
+        unsure; ``language``: the language it is in (no identification)."""
+        ...
 
-    def transcribe_many(self, audios: list[Audio]) -> list[Transcript]: ...
+    def transcribe_many(self, audios: list[Audio], *, hint: str | None = None,
+                        language: str | None = None) -> list[Transcript]:
+        """:meth:`transcribe` for several clips, decoded together where the backend can (``hint``
+        and ``language`` are given by name: backends take further options after ``audios``)."""
+        ...
 
 
 def load_hearer(options: HearingOptions | None = None) -> Hearer:

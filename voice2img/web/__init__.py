@@ -12,7 +12,8 @@ import os
 from ..defaults import FOLLOW_UPS
 from ..errors import Voice2ImgError
 from ..pipeline import Pipeline
-from .studio import Limits, Session, Studio
+from ..limits import Limits
+from .studio import Session, Studio
 
 DEFAULT_OUT = "outputs"
 LOOPBACK = ("127.0.0.1", "localhost", "::1")

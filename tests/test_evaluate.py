@@ -1,8 +1,10 @@
 """Word error rate: jiwer's, after Whisper's English normaliser, as the field reports it."""
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from voice2img.evaluate import corpus_word_error_rate, normalize, word_error_rate
+from voice2img.evaluate import corpus_word_error_rate, normalize, word_edits, word_error_rate
 
 
 @pytest.mark.parametrize("reference,hypothesis,rate", [
@@ -29,3 +31,13 @@ def test_corpus_rate_weighs_every_word_not_every_clip():
 
 def test_normalize_gives_words():
     assert normalize("Mr. Smith has three cats!") == ["mister", "smith", "has", "3", "cats"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from("a b c d e".split()), min_size=1, max_size=9),
+       st.lists(st.sampled_from("a b c d f".split()), max_size=9))
+def test_word_edits_count_as_jiwer_does(reference, hypothesis):
+    import jiwer
+
+    out = jiwer.process_words(" ".join(reference), " ".join(hypothesis) or "")
+    assert word_edits(reference, hypothesis) == out.substitutions + out.deletions + out.insertions

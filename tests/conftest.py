@@ -120,6 +120,19 @@ def write_wav(path: Path, samples: np.ndarray, rate: int = 16000) -> Path:
     return path
 
 
+def festival(text: str, path: Path) -> Path:
+    """``text`` said by festival's SLT voice into the WAV file ``path``. Festival is installed by
+    .ci/run: a machine without it fails here, as one without chromium fails the browser tests,
+    rather than skipping what it cannot hear."""
+    import shutil
+    import subprocess
+
+    assert shutil.which("text2wave"), "Debian's festival and festvox-us-slt-hts are needed (.ci/run installs them)"
+    subprocess.run(["text2wave", "-eval", "(voice_cmu_us_slt_arctic_hts)", "-o", str(path)], input=text.encode(),
+                   check=True, capture_output=True)
+    return path
+
+
 def free_port() -> int:
     """A TCP port nothing listens on, for a test server on loopback."""
     with socket.socket() as s:

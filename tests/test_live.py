@@ -81,15 +81,9 @@ def test_a_follow_up_is_understood_against_the_current_request(pipeline):
 
 
 def _festival(text, tmp_path):
-    import shutil
-    import subprocess
+    from conftest import festival
 
-    if not shutil.which("text2wave"):
-        pytest.skip("festival is not installed")
-    wav = tmp_path / "said.wav"
-    subprocess.run(["text2wave", "-eval", "(voice_cmu_us_slt_arctic_hts)", "-o", str(wav)], input=text.encode(),
-                   check=True, capture_output=True)
-    return load_audio(wav).samples
+    return load_audio(festival(text, tmp_path / "said.wav")).samples
 
 
 @pytest.mark.parametrize("extra_ms,finals_expected", [(1400, 1), (0, 2)])

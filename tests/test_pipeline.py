@@ -49,14 +49,9 @@ def test_silence_raises_no_speech_and_draws_nothing(pipeline):
 
 def test_speech_that_asks_for_no_picture_says_what_was_heard(pipeline, tmp_path):
     """"Never mind, thank you." is speech, not silence: the message says what was heard and why nothing is drawn."""
-    import shutil
-    import subprocess
+    from conftest import festival
 
-    if not shutil.which("text2wave"):
-        pytest.skip("festival is not installed")
-    wav = tmp_path / "never_mind.wav"
-    subprocess.run(["text2wave", "-eval", "(voice_cmu_us_slt_arctic_hts)", "-o", str(wav)], input=b"Never mind, thank you.",
-                   check=True, capture_output=True)
+    wav = festival("Never mind, thank you.", tmp_path / "never_mind.wav")
     with pytest.raises(NoSpeechError, match=r"never_mind.wav: heard '.*[Nn]ever mind.*', but nothing in it asks for a picture"):
         pipeline.run(wav, tmp_path)
     assert not list(tmp_path.glob("*.png"))
@@ -82,28 +77,46 @@ def test_settings_said_aloud_reach_the_images(pipeline, tmp_path):
 
 
 def test_whisper_is_loaded_once_when_two_first_requests_come_at_once(monkeypatch):
-    """Two browser tabs' first words at the same moment: one load, one model in memory."""
+    """Two browser tabs' first words at the same moment: one load, one model in memory. The
+    first load lasts until the second tab has asked for the model (no timing involved)."""
     import threading
 
     import voice2img.pipeline as pipeline_module
 
-    loads, started = [], threading.Event()
+    pipeline = pipeline_module.Pipeline()
+    slot = pipeline._hearing_slot
+    loads, second_asks = [], threading.Event()
+
+    class Watched:
+        """The loading lock, noting when a second caller comes to it."""
+
+        def __init__(self, lock):
+            self.lock, self.callers = lock, 0
+
+        def __enter__(self):
+            self.callers += 1
+            if self.callers == 2:
+                second_asks.set()
+            return self.lock.__enter__()
+
+        def __exit__(self, *exc):
+            return self.lock.__exit__(*exc)
+
+    slot["loading"] = Watched(slot["loading"])
 
     def slow_load(options):
         loads.append(options)
-        started.set()
-        threading.Event().wait(0.2)  # loading takes a while; the other tab asks meanwhile
+        if len(loads) == 1:
+            tabs[1].start()
+            assert second_asks.wait(10), "the second tab never asked for the model while the first loaded it"
         return object()
 
     monkeypatch.setattr(pipeline_module, "load_hearer", slow_load)
-    pipeline = pipeline_module.Pipeline()
     got = []
     tabs = [threading.Thread(target=lambda: got.append(pipeline.hearer)) for _ in range(2)]
     tabs[0].start()
-    started.wait(10)
-    tabs[1].start()
     for tab in tabs:
-        tab.join(10)
+        tab.join(20)
     assert len(loads) == 1 and len(got) == 2 and got[0] is got[1]
 
 

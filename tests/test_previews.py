@@ -1,7 +1,6 @@
 """Previews while speaking: the newest words drawn quickly, one at a time, never kept."""
 
 import threading
-import time
 
 import pytest
 
@@ -26,22 +25,38 @@ def test_content_words():
     assert content_words("a red fox in the") == content_words("a red fox")
 
 
-def test_a_preview_is_small_quick_seeded_and_never_kept(pipeline, tmp_path):
+def test_a_preview_is_small_quick_and_seeded(pipeline):
     drawing = pipeline.preview(request("a red fox in the snow", seed=42))
     assert (drawing.width, drawing.height, drawing.steps, drawing.seed) == (64, 64, 1, 42)  # min side 64; a quarter of 2 steps
     bigger = Pipeline(drawing=DrawingOptions(model=pipeline.drawing.model, steps=8, width=256, height=128))
     d = bigger.preview(request("a red fox"))
     assert (d.width, d.height, d.steps) == (128, 64, 2)
-    assert not list(tmp_path.iterdir())
+
+
+class Shown:
+    """Collects finished previews (a Previewer's on_preview) and lets a test wait for the n-th."""
+
+    def __init__(self):
+        self.previews, self._changed = [], threading.Condition()
+
+    def __call__(self, preview):
+        with self._changed:
+            self.previews.append(preview)
+            self._changed.notify_all()
+
+    def wait(self, n=1, timeout=60):
+        with self._changed:
+            assert self._changed.wait_for(lambda: len(self.previews) >= n, timeout), f"{len(self.previews)} of {n} previews"
 
 
 def test_only_new_content_words_are_drawn_and_stale_ones_dropped(pipeline):
-    gate = threading.Event()
-    drawn = []
-    previewer = Previewer(pipeline)
+    started, gate = threading.Event(), threading.Event()
+    drawn, shown = [], Shown()
+    previewer = Previewer(pipeline, on_preview=shown)
     real = previewer.draw
 
     def slow(req):
+        started.set()
         gate.wait(10)
         drawn.append(req.prompt)
         return real(req)
@@ -50,13 +65,11 @@ def test_only_new_content_words_are_drawn_and_stale_ones_dropped(pipeline):
     try:
         assert previewer.want(request("a red fox"))
         assert not previewer.want(request("a red fox in the"))  # no new content word
-        time.sleep(0.2)  # "a red fox" is drawing now
+        assert started.wait(10)  # "a red fox" is drawing now
         assert previewer.want(request("a red fox in the snow"))
         assert previewer.want(request("a red fox in the snow at night"))  # replaces the one not started
         gate.set()
-        deadline = time.monotonic() + 30
-        while previewer.drawn < 2 and time.monotonic() < deadline:
-            time.sleep(0.05)
+        shown.wait(2)
         assert drawn == ["a red fox", "a red fox in the snow at night"] and previewer.dropped == 1
         latest = previewer.take()
         assert latest.prompt == "a red fox in the snow at night" and latest.seed == 5 and latest.number == 2
@@ -66,19 +79,22 @@ def test_only_new_content_words_are_drawn_and_stale_ones_dropped(pipeline):
 
 
 def test_previews_pause_while_others_wait_and_stop_at_the_end_of_speech(pipeline):
-    waiting = {"n": 1}
-    previewer = Previewer(pipeline, paused=lambda: waiting["n"] > 0)
+    waiting, asked, shown = {"n": 1}, threading.Event(), Shown()
+
+    def paused():
+        asked.set()
+        return waiting["n"] > 0
+
+    previewer = Previewer(pipeline, paused=paused, on_preview=shown)
     try:
         previewer.want(request("a red fox"))
-        time.sleep(0.5)
+        assert asked.wait(10)  # the preview thread took the wish and asked whether others wait
         assert previewer.take() is None and previewer.drawn == 0  # someone's final image comes first
         waiting["n"] = 0
         previewer.want(request("a red fox in the snow"))
-        for _ in range(200):
-            if previewer.drawn:
-                break
-            time.sleep(0.05)
+        shown.wait(1)
         assert previewer.take().prompt == "a red fox in the snow"
+        assert [p.prompt for p in shown.previews] == ["a red fox in the snow"]  # the paused wish was never drawn
         previewer.settle()
         previewer.reset()
         assert previewer.want(request("a red fox"))  # a new utterance starts afresh
@@ -90,23 +106,22 @@ class Counting(Previewer):
     """Counts the diffusion steps its previews run."""
 
     def __init__(self, *args, **kwargs):
-        self.steps_run = 0
+        self.steps_run, self.stepping = 0, threading.Event()
         super().__init__(*args, **kwargs)
 
     def _step_done(self, step, total):
         self.steps_run += 1
+        self.stepping.set()
         super()._step_done(step, total)
 
 
 @pytest.mark.parametrize("at_end", ["wait", "interrupt"])
 def test_the_end_of_speech_waits_for_the_preview_drawing_or_interrupts_it(pipeline, at_end):
-    previewer = Counting(pipeline, PreviewOptions(steps=60, at_end=at_end))
+    shown = Shown()
+    previewer = Counting(pipeline, PreviewOptions(steps=60, at_end=at_end), on_preview=shown)
     try:
         previewer.want(request("a red fox"))
-        for _ in range(400):
-            if previewer.steps_run:
-                break
-            time.sleep(0.01)
+        assert previewer.stepping.wait(30)  # the preview is drawing
         previewer.settle()  # returns once the preview in flight has finished or stopped
         ran = previewer.steps_run
         assert previewer.take() is None and previewer.drawn == 0  # the utterance ended: never shown
@@ -116,11 +131,8 @@ def test_the_end_of_speech_waits_for_the_preview_drawing_or_interrupts_it(pipeli
             assert 1 <= ran < 60
         previewer.reset()
         previewer.want(request("a blue fox"))  # the next utterance's previews run to the end again
-        for _ in range(1000):
-            if previewer.drawn:
-                break
-            time.sleep(0.01)
-        assert previewer.take().prompt == "a blue fox" and previewer.steps_run == ran + 60
+        shown.wait(1)
+        assert [p.prompt for p in shown.previews] == ["a blue fox"] and previewer.take().prompt == "a blue fox" and previewer.steps_run == ran + 60
     finally:
         previewer.close()
 

@@ -17,6 +17,11 @@ AUDIO_SUFFIXES = (".wav", ".flac", ".mp3", ".ogg", ".m4a", ".webm")
 
 warnings.filterwarnings("ignore", category=FutureWarning)
 
+# Ray swaps 127.0.0.1 for this machine's own address unless this is set before ray is imported;
+# set here, for this process and every process the tests start, so every Ray address stays on
+# loopback.
+os.environ["RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"] = "0"
+
 # Property tests draw the same examples on every run, so a red CI run is about the change in it
 # and reproduces anywhere; VOICE2IMG_HYPOTHESIS=explore draws fresh ones (what found "0--").
 from hypothesis import settings as _hypothesis  # noqa: E402

@@ -140,3 +140,31 @@ def test_settings_are_settled_once_and_kept_with_the_result(tiny_model_dir, tmp_
     # Settings given are drawn as given: nothing is settled again.
     again = random_seed.make(heard, settings=result.settings)
     assert len(drawn) == 1 and np.array_equal(np.asarray(again.image), np.asarray(result.image))
+
+
+def test_drawings_kept_at_the_same_moment_under_one_name_never_overwrite_each_other(tmp_path):
+    """Eight drawings of "generate" finishing together, as from several workers with no shared
+    memory of the names they took: eight files, each holding its own picture."""
+    import threading
+
+    from PIL import Image
+
+    from voice2img import keep
+
+    start, kept = threading.Barrier(8), {}
+
+    def one(i):
+        image = Image.new("RGB", (8, 8), (i * 30, 0, 0))
+        start.wait(10)
+        png, _ = keep.save(image, tmp_path, "generate", "a red square", {"prompt": f"square {i}"}, taken=set())
+        kept[i] = png
+
+    workers = [threading.Thread(target=one, args=(i,)) for i in range(8)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join(30)
+    assert len(set(kept.values())) == 8
+    for i, png in kept.items():
+        assert keep.read_metadata(png)["voice2img"]["prompt"] == f"square {i}"
+        assert Image.open(png).getpixel((0, 0))[0] == i * 30

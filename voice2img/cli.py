@@ -233,6 +233,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--previews", choices=["auto", "on", "off"], default="auto",
                    help="draw the words heard so far while someone speaks: auto turns them on when one preview "
                         "takes at most 1.5 s on this machine (timed at start); each visitor can switch (default: %(default)s)")
+    ray = p.add_argument_group("on a Ray cluster (docs/scale.md)")
+    ray.add_argument("--ray", nargs="?", const="", metavar="ADDRESS",
+                     help="hear and draw on Ray Serve deployments (Hear, Draw): on the cluster at ADDRESS (HOST:PORT; "
+                          "auto: RAY_ADDRESS or a running local cluster), or on a local one started here when none is given")
+    ray.add_argument("--hear-replicas", default="1", metavar="N|MIN-MAX",
+                     help="Hear replicas, or a range Ray Serve scales within on waiting requests (default: %(default)s)")
+    ray.add_argument("--draw-replicas", default="1", metavar="N|MIN-MAX",
+                     help="Draw replicas, or a range Ray Serve scales within on waiting requests (default: %(default)s)")
+    ray.add_argument("--gpus-per-replica", type=_at_least(0.0), metavar="N",
+                     help="GPUs each replica asks for (default: 1 where the cluster has GPUs; on CPUs a replica asks "
+                          "for part of a core)")
+    ray.add_argument("--max-batch", type=_at_least(1, int), default=4, metavar="N",
+                     help="requests of the same size and steps drawn in one call (default: %(default)s; 1: no batching)")
+    ray.add_argument("--serve-port", type=_at_least(1, int), default=8000,
+                     help="port of Ray Serve's HTTP API, POST /generate (default: %(default)s)")
     p.add_argument("--follow-ups", choices=FOLLOW_UP_WAYS, default=FOLLOW_UPS,
                    help="how a change such as 'make it blue' is drawn: redraw (from scratch, the same seed) or refine "
                         "(image to image from the picture on screen); each visitor can switch (default: %(default)s, "
@@ -535,9 +550,27 @@ def cmd_serve(args) -> int:
                     max_pixels=args.max_pixels, max_steps=args.max_steps, max_images=args.max_images)
     pipeline = _pipeline(args)
     pipeline.marker.prepare()  # unusable signing credentials stop the server before it starts
-    serve(pipeline, host=args.host, port=args.port, out_dir=args.out, models=tuple(args.also_model),
-          limits=limits, share=args.share, auth=auth, open_to_network=args.no_auth_on_network, follow_ups=args.follow_ups,
-          previews=args.previews)
+    deployed = None
+    if args.ray is not None:
+        from dataclasses import replace
+
+        from .serving import Deployed, ServeOptions
+
+        if args.also_model:
+            raise Voice2ImgError("--also-model is not offered with --ray yet: the cluster draws with one image model")
+        options = ServeOptions(hear_replicas=args.hear_replicas, draw_replicas=args.draw_replicas,
+                               gpus_per_replica=args.gpus_per_replica, max_batch=args.max_batch)
+        limits = replace(limits, concurrency=options.capacity)  # the queue follows the cluster, not --concurrency
+        deployed = Deployed(pipeline.hearing, pipeline.drawing, options, address=args.ray or None, out_dir=args.out,
+                            http_port=args.serve_port)
+        deployed.serve_pipeline(pipeline)
+    try:
+        serve(pipeline, host=args.host, port=args.port, out_dir=args.out, models=tuple(args.also_model),
+              limits=limits, share=args.share, auth=auth, open_to_network=args.no_auth_on_network,
+              follow_ups=args.follow_ups, previews=args.previews)
+    finally:
+        if deployed is not None:
+            deployed.remove()  # the deployments this made; a cluster it joined stays up
     return 0
 
 

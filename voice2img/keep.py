@@ -61,14 +61,22 @@ def parse_a1111_parameters(text: str) -> dict:
 
 
 def unique_stem(out_dir: Path, stem: str, taken: set[str] | None = None) -> str:
-    """``stem``, or ``stem-1``, ``stem-2``… — the first name with no PNG or JSON in ``out_dir``."""
+    """``stem``, or ``stem-1``, ``stem-2``… — the first name with no PNG or JSON in ``out_dir``,
+    claimed at once by creating its PNG (empty until written), so that two drawings finishing
+    together — two threads, or two processes writing to one folder — never take the same name."""
     taken = taken if taken is not None else set()
     candidate, n = stem, 0
-    while candidate in taken or (out_dir / f"{candidate}.png").exists() or (out_dir / f"{candidate}.json").exists():
+    while True:
+        if candidate not in taken and not (out_dir / f"{candidate}.json").exists():
+            try:
+                os.close(os.open(out_dir / f"{candidate}.png", os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644))
+            except FileExistsError:
+                pass
+            else:
+                taken.add(candidate)
+                return candidate
         n += 1
         candidate = f"{stem}-{n}"
-    taken.add(candidate)
-    return candidate
 
 
 def save(image, out_dir: str | os.PathLike, stem: str, parameters: str, fields: dict,
@@ -88,18 +96,23 @@ def save(image, out_dir: str | os.PathLike, stem: str, parameters: str, fields: 
     if not overwrite:
         stem = unique_stem(out, stem, taken)
     png_path, json_path = out / f"{stem}.png", out / f"{stem}.json"
-    info = PngInfo()
-    info.add_text(PARAMETERS_KEY, parameters)
-    if marker is not None:
-        fields = {**fields, "marks": marker.describe(image.size)}
-        image = marker.watermark(image)
-        info.add_itxt(XMP_KEY, marker.xmp(made["prompt"], made["model"]))
-    info.add_itxt(FIELDS_KEY, json.dumps(fields, ensure_ascii=False))
-    buffer = io.BytesIO()
-    image.save(buffer, format="PNG", pnginfo=info)
-    png = buffer.getvalue()
-    if marker is not None:  # last: the signature covers every byte before it
-        png = marker.sign(png, title=png_path.name, **made)
+    try:
+        info = PngInfo()
+        info.add_text(PARAMETERS_KEY, parameters)
+        if marker is not None:
+            fields = {**fields, "marks": marker.describe(image.size)}
+            image = marker.watermark(image)
+            info.add_itxt(XMP_KEY, marker.xmp(made["prompt"], made["model"]))
+        info.add_itxt(FIELDS_KEY, json.dumps(fields, ensure_ascii=False))
+        buffer = io.BytesIO()
+        image.save(buffer, format="PNG", pnginfo=info)
+        png = buffer.getvalue()
+        if marker is not None:  # last: the signature covers every byte before it
+            png = marker.sign(png, title=png_path.name, **made)
+    except BaseException:
+        if not overwrite:
+            png_path.unlink(missing_ok=True)  # the name claimed for it is free again: nothing was written
+        raise
     sidecar = {"image": png_path.name, PARAMETERS_KEY: parameters, **fields}
     # The JSON last: its presence says the PNG beside it is complete.
     write_atomic(png_path, png)

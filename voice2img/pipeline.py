@@ -124,6 +124,16 @@ class Pipeline:
         other.marker = self.marker  # signing credentials load once
         return other
 
+    def served_by(self, hearer: Hearer | None = None, renderer: Renderer | None = None) -> "Pipeline":
+        """This pipeline, hearing with ``hearer`` and drawing with ``renderer`` instead of models of
+        its own (voice2img.serving: the Ray Serve deployments Hear and Draw). Everything else —
+        understanding, the operator's checks, keeping — stays here, on the same one path."""
+        if hearer is not None:
+            self._hearing_slot["hearer"] = hearer
+        if renderer is not None:
+            self._renderer = renderer
+        return self
+
     @property
     def _hearer(self) -> Hearer | None:
         return self._hearing_slot["hearer"]

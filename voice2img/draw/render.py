@@ -87,6 +87,7 @@ class Drawing:
     safety: dict | None = None  # the image check's verdict (voice2img.safety), when it ran
     strength: float | None = None  # image-to-image only: how much of the starting picture could change
     init: object = None  # image-to-image only: the starting picture (voice2img.pictures.Picture)
+    retried: int = 0  # drawn again after the worker drawing it stopped (a Ray Serve replica that died)
 
 
 class Renderer:
@@ -216,26 +217,44 @@ class Renderer:
         """Draw ``request`` with ``settings`` (default: :meth:`settings_for` the request), from the
         starting picture ``init`` (a voice2img.pictures.Picture) when given. The same prompt,
         settings, model, device (and picture) give the same pixels."""
+        return self.render_many([(request, settings or self.settings_for(request, init))], progress, init)[0]
+
+    @staticmethod
+    def batch_key(settings: DrawSettings) -> tuple:
+        """What drawings must share to be drawn in one diffusers call (text to image only)."""
+        return settings.steps, settings.guidance, settings.width, settings.height
+
+    def render_many(self, items: list[tuple[ImageRequest, DrawSettings]],
+                    progress: Callable[[int, int], None] | None = None, init=None) -> list[Drawing]:
+        """Draw several requests in one diffusers call, each with its own seed's generator, so
+        each picture is the one its seed gives when drawn alone (up to float rounding in the
+        batched convolutions). They must share :meth:`batch_key`; ``init`` only for one item."""
         import torch
 
-        if request.empty:
+        if any(request.empty for request, _ in items):
             raise Voice2ImgError("nothing to draw: the prompt is empty")
-        chosen = settings or self.settings_for(request, init)
+        chosen = items[0][1]
+        if len({self.batch_key(s) for _, s in items}) > 1 or (init is not None and len(items) > 1):
+            raise ValueError("render_many draws text-to-image requests that share steps, guidance and size")
         self.load()
-        negative = ", ".join(n for n in (request.negative_prompt, self.options.negative or "") if n)
+        negatives = [", ".join(n for n in (request.negative_prompt, self.options.negative or "") if n)
+                     for request, _ in items]
         # A CPU generator makes the starting noise identical on every device for a given seed.
-        generator = torch.Generator(device="cpu").manual_seed(chosen.seed)
+        generators = [torch.Generator(device="cpu").manual_seed(s.seed) for _, s in items]
+        single = len(items) == 1
         kwargs = dict(
-            prompt=request.prompt, num_inference_steps=chosen.steps, guidance_scale=chosen.guidance,
-            width=chosen.width, height=chosen.height, generator=generator, **self.profile.extra,
+            prompt=items[0][0].prompt if single else [request.prompt for request, _ in items],
+            num_inference_steps=chosen.steps, guidance_scale=chosen.guidance,
+            width=chosen.width, height=chosen.height, generator=generators[0] if single else generators,
+            **self.profile.extra,
         )
         if init is not None:
             from ..pictures import fit
 
             del kwargs["width"], kwargs["height"]  # image-to-image draws at the picture's size
             kwargs.update(image=fit(init, chosen.width, chosen.height), strength=chosen.strength)
-        if negative and chosen.guidance > 1:  # without guidance a negative prompt has no effect
-            kwargs["negative_prompt"] = negative
+        if any(negatives) and chosen.guidance > 1:  # without guidance a negative prompt has no effect
+            kwargs["negative_prompt"] = negatives[0] if single else negatives
         if progress is not None:
             total = max(1, int(chosen.steps * (chosen.strength or 1)))  # the steps that really run
 
@@ -246,15 +265,16 @@ class Renderer:
             kwargs["callback_on_step_end"] = on_step_end
         started = time.perf_counter()
         with self._pipeline() as pipe, torch.inference_mode():
-            image = (_image_to_image(pipe) if init is not None else pipe)(**kwargs).images[0]
+            images = (_image_to_image(pipe) if init is not None else pipe)(**kwargs).images
             scheduler = type(pipe.scheduler).__name__
-        return Drawing(
-            image=image, prompt=request.prompt, negative_prompt=negative, seed=chosen.seed,
-            steps=chosen.steps, guidance=chosen.guidance, width=chosen.width, height=chosen.height,
+        seconds = (time.perf_counter() - started) / len(items)
+        return [Drawing(
+            image=image, prompt=request.prompt, negative_prompt=negative, seed=s.seed,
+            steps=s.steps, guidance=s.guidance, width=s.width, height=s.height,
             sampler=SAMPLER_NAMES.get(scheduler, scheduler),
             model=self.options.model, profile=self.profile.name, device=self.device, dtype=self.dtype,
-            seconds=time.perf_counter() - started, strength=chosen.strength, init=init,
-        )
+            seconds=seconds, strength=s.strength, init=init,
+        ) for image, (request, s), negative in zip(images, items, negatives)]
 
 
 def size_for_aspect(aspect: str, area: int, multiple: int = 8) -> tuple[int, int]:

@@ -44,6 +44,7 @@ class Entry:
     shown: str = ""  # the private copy the page shows and offers for download (Studio.shown)
     way: str = ""  # how it was drawn: "refine" (from the picture on screen), "redraw" (a follow-up from scratch), "" (new)
     strength: float | None = None  # image to image: how much of the picture it started from could change
+    retried: int = 0  # drawn again after the cluster worker drawing it stopped (serve --ray)
 
     @property
     def caption(self) -> str:
@@ -389,7 +390,7 @@ class Studio:
                                settings=settings)
         entries = [Entry(request=replace(request, settings=replace(request.settings, seed=d.seed)), transcript=transcript.shown,
                          png=str(png), seed=d.seed, timings=result.timings, safety=d.safety, shown=self.shown(png),
-                         way=way, strength=d.strength,
+                         way=way, strength=d.strength, retried=d.retried,
                          settings={"steps": d.steps, "guidance": d.guidance, "width": d.width, "height": d.height,
                                    "model": d.model})
                    for d, png in zip(result.drawings, result.png_paths)]

@@ -131,6 +131,7 @@ _SAY = {
         "one_image": "image",
         "images": "{n} images",
         "blurred": " {n} blurred by this server's content check.",
+        "retried": " A drawing worker stopped while drawing this, so it was drawn again on another; nothing was lost.",
         "refined": " Changed the picture on screen (image to image, strength {strength:g}); say “from scratch” to "
                    "redraw it instead.",
         "redrawn": " Redrawn with the same seed; say “change this picture” to change the picture on screen instead.",
@@ -177,6 +178,7 @@ _SAY = {
         "one_image": "图片",
         "images": "{n} 张图片",
         "blurred": "其中 {n} 张被本服务器的内容检查模糊处理。",
+        "retried": "绘图进程在绘制时停止了，已在另一个进程上重新绘制，没有丢失任何内容。",
         "refined": "修改了屏幕上的图片（图生图，强度 {strength:g}）；说“从头画”可改为重画。",
         "redrawn": "用同一个种子重新画了；说“改这张图”可改为修改屏幕上的图片。",
         "model": "图像模型：{model}；它的默认设置已填入设置面板。",

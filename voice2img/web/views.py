@@ -209,6 +209,8 @@ def drawn(studio: Studio, s: Session, entries: list[Entry]) -> dict:
     count = say(loc, "images", n=len(entries)) if len(entries) > 1 else say(loc, "one_image")
     blurred = sum(1 for x in entries if (x.safety or {}).get("decision") == "blurred")
     note = say(loc, "blurred", n=blurred) if blurred else ""
+    if any(x.retried for x in entries):
+        note += say(loc, "retried")
     return {**entry(e), "gallery": gallery(s), "timings": say(loc, "times", took=took),
             "status": say(loc, "done", count=count, prompt=e.request.prompt, seed=e.seed, how=_how(e, loc), note=note)}
 

@@ -2,6 +2,7 @@
 
     python benchmarks/gpu.py [--out report.json] [--compile]      # on a CUDA machine, < 10 minutes
     python benchmarks/gpu.py --smoke                                # tiny configs on the CPU: checks it runs
+    python benchmarks/gpu.py --batching [--smoke]                   # only the serving batch (diffusers alone)
 
 Nothing is downloaded: the models are built from their published configs with random weights,
 which cost the same time as the trained ones for a fixed number of tokens and steps.
@@ -13,7 +14,12 @@ which cost the same time as the trained ones for a fixed number of tokens and st
 - draw: SD-Turbo and SDXL-Turbo, float16, one step at 512×512, with the full VAE and with the tiny
   autoencoder, and image to image from a 512×512 picture at strength 0.5 (full VAE); --compile adds
   torch.compile on the UNet;
-- keep: PNG with metadata.
+- keep: PNG with metadata;
+- batching (what `serve --ray`'s Draw replicas do, voice2img.serving): 1, 4, 8 and 16 requests
+  drawn in one diffusers call through Renderer.render_many, each with its own seed's generator,
+  against the same requests drawn one at a time, SD-Turbo and SDXL-Turbo, float16, 512×512, one
+  step, tiny autoencoder; and the largest pixel difference between a seed drawn in a batch and
+  alone. `--batching` runs only this part, which needs diffusers and nothing of Whisper's.
 Prints JSON (and writes it to --out).
 """
 
@@ -146,13 +152,68 @@ def draw_stage(family, device, dtype, compile_unet, sync, smoke):
     return out, image
 
 
+def batching_stage(family, device, dtype, sync, smoke, crowds=(1, 4, 8, 16)):
+    """Images per second drawn N at a time in one call against one at a time, and how far a
+    seed's picture drawn in the batch is from the same seed drawn alone."""
+    import torch
+    from diffusers import AutoencoderTiny
+
+    from voice2img.draw import DrawingOptions, Renderer
+    from voice2img.testing import build_random_pipeline, build_tiny_pipeline
+    from voice2img.understand import ImageRequest, RequestSettings
+
+    pipe = (build_tiny_pipeline() if smoke else build_random_pipeline(family)).to(device=device, dtype=dtype)
+    if not smoke:
+        pipe.vae = AutoencoderTiny().to(device=device, dtype=dtype)
+    pipe.set_progress_bar_config(disable=True)
+    size = 64 if smoke else 512
+    renderer = Renderer(DrawingOptions(model=family, profile=family, steps=1, guidance=0.0, width=size, height=size,
+                                       device=device))
+    renderer.pipe, renderer._free, renderer.device, renderer.dtype = pipe, [pipe], device, str(dtype).split(".")[-1]
+    items = [(r, renderer.settings_for(r)) for r in (ImageRequest(f"{SPOKEN}, number {i}", settings=RequestSettings(seed=i))
+                                                     for i in range(max(crowds)))]
+    out = {"size": size, "crowds": {}}
+    for n in crowds:
+        together = clock(lambda: renderer.render_many(items[:n]), sync, repeat=2)
+        alone = clock(lambda: [renderer.render_many([item]) for item in items[:n]], sync, repeat=2)
+        out["crowds"][n] = {"one_call_s": together, "one_at_a_time_s": alone, "speedup": round(alone / together, 2),
+                            "images_per_s_batched": round(n / together, 1)}
+    first_alone = np.asarray(renderer.render_many(items[:1])[0].image, dtype=np.int16)
+    first_batched = np.asarray(renderer.render_many(items[:4])[0].image, dtype=np.int16)
+    out["seed_0_batched_vs_alone_max_diff"] = int(np.abs(first_alone - first_batched).max())
+    out["seed_0_batched_vs_alone_mean_diff"] = round(float(np.abs(first_alone - first_batched).mean()), 3)
+    renderer = pipe = None
+    if device == "cuda":
+        torch.cuda.empty_cache()
+    return out
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--smoke", action="store_true", help="tiny configs on the CPU, to check the script runs")
     parser.add_argument("--compile", action="store_true", help="also time torch.compile on the UNet")
     parser.add_argument("--out", help="also write the JSON report here")
+    parser.add_argument("--batching", action="store_true", help="only the serving batch: diffusers alone, no Whisper")
     args = parser.parse_args()
     import torch
+
+    if args.batching:
+        device = "cpu" if args.smoke else "cuda"
+        sync = torch.cuda.synchronize if device == "cuda" else (lambda: None)
+        dtype = torch.float16 if device == "cuda" else torch.float32
+        started = time.perf_counter()
+        report = {"device": torch.cuda.get_device_name() if device == "cuda" else "cpu (smoke)", "torch": torch.__version__,
+                  "batching": {}}
+        for family in (["sd-turbo"] if args.smoke else ["sd-turbo", "sdxl-turbo"]):
+            report["batching"][family] = batching_stage(family, device, dtype, sync, args.smoke,
+                                                        (1, 2) if args.smoke else (1, 4, 8, 16))
+            print(json.dumps({family: report["batching"][family]}), file=sys.stderr, flush=True)
+        report["benchmark_seconds"] = round(time.perf_counter() - started, 1)
+        text = json.dumps(report, indent=2)
+        print(text)
+        if args.out:
+            Path(args.out).write_text(text)
+        return 0
 
     from voice2img import keep
     from voice2img.audio import load_audio

@@ -208,12 +208,7 @@ def main() -> int:
             report["batching"][family] = batching_stage(family, device, dtype, sync, args.smoke,
                                                         (1, 2) if args.smoke else (1, 4, 8, 16))
             print(json.dumps({family: report["batching"][family]}), file=sys.stderr, flush=True)
-        report["benchmark_seconds"] = round(time.perf_counter() - started, 1)
-        text = json.dumps(report, indent=2)
-        print(text)
-        if args.out:
-            Path(args.out).write_text(text)
-        return 0
+        return finish(report, started, args.out)
 
     from voice2img import keep
     from voice2img.audio import load_audio
@@ -245,11 +240,15 @@ def main() -> int:
     report["end_of_speech_to_image_s"] = totals
     report["note"] = ("after the live endpoint's pause (600 ms by default, a setting); hearing starts during the pause, "
                       "so on a fast GPU most of it is hidden")
+    return finish(report, started, args.out)
+
+
+def finish(report: dict, started: float, out: str | None) -> int:
     report["benchmark_seconds"] = round(time.perf_counter() - started, 1)
     text = json.dumps(report, indent=2)
     print(text)
-    if args.out:
-        Path(args.out).write_text(text)
+    if out:
+        Path(out).write_text(text)
     return 0
 
 

@@ -78,6 +78,19 @@ def test_gpu_benchmark_runs_in_smoke_mode():
     report = json.loads(out.stdout)
     assert report["hear"]["smoke"]["short_window_frames"] < report["hear"]["smoke"]["full_window_frames"]
     assert report["end_of_speech_to_image_s"]
+    out = run("benchmarks/gpu.py", "--batching", "--smoke")
+    assert out.returncode == 0, out.stderr
+    batching = json.loads(out.stdout)["batching"]["sd-turbo"]
+    assert set(batching["crowds"]) == {"1", "2"} and batching["seed_0_batched_vs_alone_max_diff"] <= 2
+
+
+def test_serving_benchmark_compares_in_process_with_ray():
+    pytest.importorskip("ray.serve")
+    out = run("benchmarks/serving.py", "--people", "1,2", "--configs", "in-process,ray-1")
+    assert out.returncode == 0, out.stderr
+    runs = json.loads(out.stdout)["runs"]
+    assert [(r["config"], r["people"]) for r in runs] == [("in-process", 1), ("in-process", 2), ("ray-1", 1), ("ray-1", 2)]
+    assert all(r["requests_per_minute"] > 0 and r["p95_s"] >= r["p50_s"] > 0 and r["peak_mb"] for r in runs)
 
 
 def test_provenance_benchmark_quick_mode(tmp_path):

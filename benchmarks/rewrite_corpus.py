@@ -10,7 +10,10 @@ the start or in the middle ("in portrait", "wide format", "make it tall", "squar
 by nine"); with a negative ("without people"); after a false start it corrects ("a red bicycle,
 no wait, <the prompt>"); all of those at once. Separate templates put the words that look like
 settings inside descriptions ("a giraffe with tall legs", "a house with a square window") and
-make repairs of one word ("a cup of coffee, I mean tea", "an anime girl, no, a boy").
+make repairs of one word ("a cup of coffee, I mean tea", "an anime girl, no, a boy"), refer back
+("a green kite, no, a yellow one", "one duck, no, make that four", "a cat, a fluffy one, on a
+windowsill": written by us beside the rules that read them, so they favour those rules), and put
+a filler Whisper writes as a word after a repair ("no wait, I'm a windmill by a river").
 
 Reported, over all cases and per template: how often a content word of the expected prompt is
 lost, how often a setting is invented (or given the wrong value) and missed, how often a negative
@@ -113,6 +116,24 @@ WORD_REPAIRS = [
     ("a big house, {m} small", "a small house"), ("a house in the woods, {m} a cabin", "a cabin in the woods"),
     ("a glass of milk, {m} water", "a glass of water"), ("a black cat, {m} white", "a white cat"),
 ]
+# Referring back, written by us beside the rules that read them (so they favour those rules):
+# "one" for the thing said before, and "make that N". (said, expected); {m} is a repair marker.
+REFERENCES = [
+    ("a green kite, {m} a yellow one", "a yellow kite"), ("a glass vase, {m} make that a clay one", "a clay vase"),
+    ("one duck on a pond, {m} make that four", "four ducks on a pond"), ("a small boat, {m} a big one", "a big boat"),
+    ("a red car on a street, {m} a blue one", "a blue car on a street"), ("two cats, {m} make that three", "three cats"),
+    ("a wooden table, {m} a round one", "a round wooden table"), ("a black dog, {m} a white one", "a white dog"),
+    ("an old house, {m} a new one", "a new house"), ("a tall tree, {m} a short one", "a short tree"),
+    ("one apple, {m} make that five", "five apples"), ("a leather bag, {m} a canvas one", "a canvas bag"),
+]
+# The same said as an aside, with no repair marker.
+ASIDES = [
+    ("a cat, a fluffy one, on a windowsill", "a fluffy cat on a windowsill"),
+    ("a dog, a big one, running on a beach", "a big dog running on a beach"),
+    ("a car, a red one, on a bridge", "a red car on a bridge"), ("a hat, an old one, on a chair", "an old hat on a chair"),
+]
+# What Whisper writes for a filler said right after a repair marker ("no wait, um, a windmill").
+MISHEARD_FILLERS = ["I'm", "come"]
 
 
 @dataclass
@@ -169,6 +190,10 @@ def cases(prompts: list[str], rng: random.Random) -> list[Case]:
         start_over = rng.choice(FALSE_STARTS)
         out.append(Case("false start", f"{start_over}, {rng.choice(REPAIR_MARKERS)} {low}", p,
                         replaced=start_over))
+        if re.match(r"(?:a|an|the|some|one|two|three)\s", low):  # the filler is read as one before a thing
+            start_over = rng.choice(FALSE_STARTS)
+            out.append(Case("misheard filler after a repair", f"{start_over}, {rng.choice(REPAIR_MARKERS[:2])} "
+                            f"{rng.choice(MISHEARD_FILLERS)} {low}", p, replaced=start_over))
         before, after = rng.choice(WRAPPERS)
         end, _, setting = rng.choice(SETTINGS)
         negative = rng.choice(NEGATIVES)
@@ -179,6 +204,13 @@ def cases(prompts: list[str], rng: random.Random) -> list[Case]:
         end, _, setting = rng.choice(SETTINGS)
         out.append(Case("setting words describing a thing, and a setting", f"{thing} {describing}{end}",
                         f"{thing} {describing}", settings=setting))
+    for said, expected in REFERENCES:
+        for marker in REPAIR_MARKERS[:4]:
+            text = said.format(m=marker)
+            gone = content(text.split(",")[0]) - content(expected)
+            out.append(Case("reference back", text, expected, replaced=" ".join(sorted(gone))))
+    for said, expected in ASIDES:
+        out.append(Case("reference back, as an aside", said, expected))
     for said, expected in WORD_REPAIRS:
         for marker in REPAIR_MARKERS[:4]:
             text = said.format(m=marker)

@@ -16,6 +16,23 @@ REWRITER = RulesRewriter()
 
 # (spoken, prompt, negative prompt, settings)
 CASES = [
+    # referring back: "one" and "make that N" stand for what was said before
+    ("A green kite, no, a yellow one.", "a yellow kite", "", {}),
+    ("A cat, a fluffy one, on a windowsill.", "a fluffy cat on a windowsill", "", {}),
+    ("A glass vase, actually make that a clay one.", "a clay vase", "", {}),
+    ("One duck on a pond, no, make that four.", "four ducks on a pond", "", {}),
+    ("Two cats, no, make that three.", "three cats", "", {}),
+    ("A small red boat on a river, no, a big one.", "a big red boat on a river", "", {}),
+    ("A small boat, no, a big one, on a lake.", "a big boat on a lake", "", {}),
+    ("A dog, a big one, running on a beach.", "a big dog running on a beach", "", {}),
+    ("A mouse, no, make that two.", "two mice", "", {}),
+    ("Make it a watercolor, completely different.", "a watercolor", "", {"strength": 0.85}),
+    # fillers Whisper writes as words after a repair, and hedges
+    ("No wait. I'm a windmill by a river.", "a windmill by a river", "", {}),
+    ("A red balloon, no wait, come a blue one.", "a blue balloon", "", {}),
+    ("A castle on a hill, you know, sort of misty.", "a castle on a hill, misty", "", {}),
+    ("A kind of bird on a branch.", "a kind of bird on a branch", "", {}),
+    ("I'm a windmill by a river.", "I'm a windmill by a river", "", {}),  # no repair before it: said as meant
     # fillers and hesitations, never content
     ("Um, a red fox in the snow.", "a red fox in the snow", "", {}),
     ("Uh, a, uh, lighthouse at night.", "a lighthouse at night", "", {}),

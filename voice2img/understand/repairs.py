@@ -10,6 +10,12 @@ The rules rewriter finds the repair marker ("no wait", "sorry", "I mean", "or ra
   same kind keeps what was said of it ("an anime girl, no, a boy" → "an anime boy"), another kind
   does not ("a red bicycle, no wait, a capybara" → "a capybara");
 - one noun, when Y is a bare noun: "a cup of coffee, I mean tea" → "a cup of tea";
+- a number alone, "make that four": the number of the first thing ("one duck on a pond, no,
+  make that four" → "four ducks on a pond");
+- a phrase that refers back with "one" ("a green kite, no, a yellow one"): X's thing, with the
+  words Y says of it in place of the ones of the same sort (colour, size, the rest) →
+  "a yellow kite"; said as an aside with no marker, "a cat, a fluffy one, on a windowsill" →
+  "a fluffy cat on a windowsill" (:func:`resolve_ones`);
 - otherwise all of X: the speaker started again.
 
 "I mean" and "actually" are also said as pauses ("a castle, I mean, on a hill"); when Y repeats
@@ -21,7 +27,7 @@ from __future__ import annotations
 
 import re
 
-from .vocabulary import ADJECTIVES, COLORS, COMPARATIVES, DETERMINERS
+from .vocabulary import COLORS, DETERMINERS, describing
 
 I = re.IGNORECASE
 
@@ -54,6 +60,102 @@ _FILLER_MARKERS = ("i mean", "i meant", "actually")
 _SHADES = {"light", "dark", "bright", "pale", "deep"}
 
 
+_NUMBERS = {w: n for n, w in enumerate("zero one two three four five six seven eight nine ten eleven twelve".split())}
+_SIZES = {"big", "small", "large", "little", "tiny", "huge", "giant", "tall", "short", "long", "wide", "narrow",
+          "thin", "fat", "thick", "bigger", "smaller", "larger", "taller", "shorter", "longer"}
+_IRREGULAR = {"mouse": "mice", "goose": "geese", "child": "children", "person": "people", "man": "men", "woman": "women",
+              "sheep": "sheep", "fish": "fish", "deer": "deer", "foot": "feet", "tooth": "teeth", "ox": "oxen"}
+# "one" or "ones" that stands for the thing said before: "a yellow one", "the big ones".
+_ONE = re.compile(r"^(?P<det>a|an|the|some)\s+(?P<mods>(?:[\w'-]+\s+){1,3}?)(?P<one>ones?)\b(?P<rest>.*)$", I | re.S)
+# The same, said as an aside right after the thing: "a cat, a fluffy one, on a windowsill".
+_ASIDE = re.compile(r"(?P<x>\b(?:a|an|the|some|one|two|three|four|five)\s+(?:[\w'-]+\s+){0,3}?[\w'-]+)\s*,\s*"
+                    r"(?P<y>(?:a|an|the|some)\s+(?:[\w'-]+\s+){1,3}?ones?)\b\s*(?:,\s*|(?=[.;!?]|$))", I)
+
+
+def resolve_ones(text: str) -> tuple[str, list[str]]:
+    """Asides that refer back with "one" folded into the thing they describe: "a cat, a fluffy
+    one, on a windowsill" → "a fluffy cat on a windowsill". Returns the text and what was folded."""
+    folded = []
+
+    def fold(match: re.Match) -> str:
+        merged = _one_repair(match.group("x").split(), match.group("y"))
+        if merged is None:
+            return match.group(0)
+        folded.append(match.group(0).strip(" ,"))
+        return merged[0] + (" " if match.group(0).rstrip().endswith(",") else "")
+
+    return _ASIDE.sub(fold, text), folded
+
+
+def _one_repair(words: list[str], after: str) -> tuple[str, str, str] | None:
+    """Y refers back with "one": X's first thing, described as Y says. None when Y does not."""
+    match = _ONE.match(after.strip(" ,.;:!?"))
+    if not match:
+        return None
+    core = [w.lower().strip(",.;") for w in words]
+    start = 0
+    end = _phrase_end(core, start)
+    noun = words[end - 1].strip(",.;")
+    if not _noun_like(noun) or noun.lower() in ("one", "ones"):
+        return None
+    said = match.group("mods").split()
+    if not all(describing(w) or _noun_like(w) for w in said):
+        return None
+    det_x = core[start] if re.fullmatch(DETERMINERS, core[start], I) else ""
+    kept = [w for w in words[start + (1 if det_x else 0):end - 1]]
+    sorts = {_sort(w) for w in said}
+    kept = [w for w in kept if _sort(w) not in sorts]
+    mods = sorted(kept + said, key=_sort)
+    if match.group("one").lower() == "ones" and not noun.lower().endswith("s"):
+        noun = _plural(noun)
+    det = match.group("det").lower()
+    if det in ("a", "an"):
+        det = _article(mods[0] if mods else noun)
+    new = " ".join([det, *mods, noun])
+    rest = match.group("rest").strip(" ,")
+    tail = rest or " ".join(words[end:])  # Y's own continuation replaces X's
+    return " ".join(x for x in (new, tail) if x), " ".join(words[start:end]), ""
+
+
+def _quantity_repair(words: list[str], number: str) -> tuple[str, str, str] | None:
+    """"one duck on a pond, no, make that four" → "four ducks on a pond"."""
+    core = [w.lower().strip(",.;") for w in words]
+    end = _phrase_end(core, 0)
+    noun = words[end - 1].strip(",.;")
+    if end < 2 or not _noun_like(noun):
+        return None
+    value = _NUMBERS.get(number.lower(), int(number) if number.isdigit() else None)
+    if value is None:
+        return None
+    first = 1 if re.fullmatch(DETERMINERS, core[0], I) else 0
+    singular = _singular(noun) if noun.lower() not in _IRREGULAR.values() else next(
+        k for k, v in _IRREGULAR.items() if v == noun.lower())
+    noun = singular if value == 1 else _plural(singular)
+    new = [number.lower(), *words[first:end - 1], noun]
+    return " ".join(new + words[end:]), " ".join(words[:end]), ""
+
+
+def _sort(word: str) -> int:
+    """Where a describing word stands before a noun: size, then most others, colour, then material."""
+    w = word.lower()
+    return 0 if w in _SIZES else 2 if w in COLORS else 3 if _noun_like(w) else 1
+
+
+def _plural(noun: str) -> str:
+    low = noun.lower()
+    if low in _IRREGULAR:
+        return _IRREGULAR[low]
+    if low.endswith(("s", "sh", "ch", "x", "z")):
+        return noun + "es"
+    if low.endswith("y") and low[-2:-1] not in "aeiou":
+        return noun[:-1] + "ies"
+    return noun + "s"
+
+
+def _article(word: str) -> str:
+    return "an" if word[:1].lower() in "aeiou" else "a"
+
+
 def merge(before: str, after: str, marker: str) -> tuple[str, str, str]:
     """(X and Y merged, the words of X that Y replaced, a note when the rules could not be sure)."""
     if not after:
@@ -65,6 +167,14 @@ def merge(before: str, after: str, marker: str) -> tuple[str, str, str]:
     repair = [w.lower().strip(",.;") for w in after.split()]
     first, bare = repair[0], after.strip(" ,.;:!?")
     is_det = bool(re.fullmatch(DETERMINERS, first, I))
+    if len(repair) == 1 and (first in _NUMBERS or first.isdigit()):
+        repaired = _quantity_repair(words, first)
+        if repaired:
+            return repaired
+    if "one" in repair or "ones" in repair:
+        repaired = _one_repair(words, after)
+        if repaired:
+            return repaired
 
     positions = [i for i, w in enumerate(core) if w == first]
     if positions:
@@ -73,11 +183,11 @@ def merge(before: str, after: str, marker: str) -> tuple[str, str, str]:
         i = max(positions, key=lambda p: (_overlap(core, repair, p), p))
         if not is_det or _overlap(core, repair, i) > 1:
             return " ".join(words[:i] + [after]), " ".join(words[i:]), ""
-    if len(repair) <= 2 and _describing(repair[-1]) and all(_describing(w) or w in _SHADES for w in repair[:-1]):
+    if len(repair) <= 2 and describing(repair[-1]) and all(describing(w) or w in _SHADES for w in repair[:-1]):
         # "a red car, no, blue", "a red car. Actually, make it blue": the describing word after the
         # determiner is swapped, or the new one goes before the noun.
         j = 1 if re.fullmatch(DETERMINERS, core[0], I) else 0
-        if j < len(words) - 1 and _describing(core[j]):
+        if j < len(words) - 1 and describing(core[j]):
             return " ".join(words[:j] + [bare] + words[j + 1:]), words[j], ""
         return " ".join(words[:j] + [bare] + words[j:]), "", ""
     if is_det:
@@ -159,17 +269,9 @@ def _same_kind(a: str, b: str) -> bool:
     return a == b or any(a in kind and b in kind for kind in _KINDS)
 
 
-def _describing(word: str) -> bool:
-    """A word that can only describe: a colour, a common adjective or comparative, or an ending
-    that nouns do not have (-ful, -ous, -less). Unsure words count as nouns."""
-    word = word.lower()
-    return word in COLORS or word in ADJECTIVES or word in COMPARATIVES or \
-        (len(word) > 5 and word.endswith(("ful", "ous", "less")))
-
-
 def _noun_like(word: str) -> bool:
     """A word that can name a thing: not a determiner, preposition or describing word, not a
     verb form (-ing, -ed)."""
     word = word.lower()
-    return (word.isalpha() and len(word) > 1 and not _NOT_NOUNS.fullmatch(word) and not _describing(word)
+    return (word.isalpha() and len(word) > 1 and not _NOT_NOUNS.fullmatch(word) and not describing(word)
             and not word.endswith(("ing", "ed", "ly")))

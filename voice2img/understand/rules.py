@@ -17,11 +17,11 @@ from dataclasses import replace
 from . import HALLUCINATION, NO_PICTURE_YET, ImageRequest, Removal, RequestSettings
 from .negatives import cut_negatives
 from .refine import AGAIN, UNDO, changes_a_picture, refine
-from .repairs import merge
+from .repairs import merge, resolve_ones
 from .spoken_settings import SpokenSettings
 from .styles import StylePreset, load_styles
 from .text import Findings, finish, join_unique, normalize, tidy, words_of
-from .vocabulary import DETERMINERS, OPENERS, I
+from .vocabulary import DETERMINERS, OPENERS, I, describing
 
 CLIP_TOKENS = 75  # 77 minus the start and end tokens
 
@@ -106,6 +106,10 @@ _MARKERS = (r"no[,-]?\s*wait|wait,?\s+no|no,?\s+(?:way|weight)(?=\s*[,.;!?])|no,
 CORRECTION = re.compile(r"(?:^|[,.;!?]\s*|\s+(?=(?:no[,-]?\s*wait|wait,?\s+no|i mean|i meant|or rather|make that|no,?\s+make)\b)"
                         r"|\s+(?=sorry\s*[,.;!?]))(?P<marker>" + _MARKERS + r")(?:\s*[,.;!?]\s*|\s+)"
                         r"|(?:[,.;!?]\s*)(?P<no>no)\s*[,.;!?]\s*", I)
+# A filler right after a repair marker that Whisper writes as a word: "um" → "I'm", "come".
+MISHEARD_FILLER = re.compile(r"(?:i'm|im|come|um+|uh+)[,.]?\s+(?=" + DETERMINERS + r"\b)", I)
+# Hedges before a describing word carry nothing: "sort of misty" → "misty".
+HEDGE = re.compile(r"\b(?:sort of|kind of|you know)\s+(?=(?P<next>[\w'-]+))", I)
 LOOK_LIKE = re.compile(r"^what\s+(?P<x>(?:a|an|the|some)\s+.+?)\s+(?:would|might|could|will|should)\s+look\s+like$", I)
 MAKE_IT = re.compile(r"(?:(?<=[,.;!?])|^)\s*(?:and\s+|then\s+|also\s+)?(?:please\s+)?make (?:it|them|him|her|that|this)\s+(?:look\s+)?(?:like\s+)?(?=\S)", I)
 CORRECTION_LEAD = re.compile(r"^(?:make it|make that|make them|it's|it is|it should be|let's do|let's make it|do|i want|i'd like|"
@@ -237,6 +241,9 @@ class RulesRewriter:
         for pattern in CLOSINGS:
             text = tidy(work.cut(pattern, text, "closing", ""))
         text = _corrections(text, work)
+        text, folded = resolve_ones(text)
+        work.removed.extend(Removal(aside, "reference back") for aside in folded)
+        text = _hedges(text, work)
         text = tidy(work.cut(MAKE_IT, text, "request wrapper", " "))
         # Settings before stutters: in "seed forty two, two cats" and "Times Square, square image"
         # the repeated word belongs to two different things.
@@ -277,6 +284,10 @@ def _corrections(text: str, work: Findings) -> str:
         marker = (match.group("marker") or match.group("no") or "").lower()
         before, after = text[: match.start()].strip(" ,.;"), text[match.end():].strip()
         after = CORRECTION_LEAD.sub("", re.sub(r"^(?:but|and|so|then|oh)\b[,\s]*", "", after, flags=I))
+        misheard = MISHEARD_FILLER.match(after)
+        if misheard:  # "no wait, um, a windmill" written down as "No wait. I'm a windmill"
+            work.removed.append(Removal(misheard.group(0).strip(), "filler"))
+            after = after[misheard.end():]
         merged, replaced, note = merge(before, after, marker)
         if note:
             work.notes.append(note)
@@ -286,6 +297,21 @@ def _corrections(text: str, work: Findings) -> str:
             work.removed.append(Removal(match.group(0).strip(" ,"), "filler"))
         text = tidy(merged)
     return text
+
+
+def _hedges(text: str, work: Findings) -> str:
+    """"sort of", "kind of" and "you know" said as hedges go ("sort of misty" → "misty"); where they
+    name a kind ("a kind of bird") or lead into a thing ("kind of a castle") they stay."""
+    def cut(match: re.Match) -> str:
+        before = text[:match.start()].split()
+        names_a_kind = bool(before) and re.fullmatch(DETERMINERS + r"|what", before[-1], I)  # "a kind of bird"
+        after_det = re.fullmatch(DETERMINERS, match.group("next"), I)
+        if not describing(match.group("next")) and (names_a_kind or after_det):
+            return match.group(0)
+        work.removed.append(Removal(match.group(0).strip(), "filler"))
+        return ""
+
+    return tidy(HEDGE.sub(cut, text))
 
 
 def _nothing_to_draw(text: str) -> str | None:

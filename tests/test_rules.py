@@ -32,6 +32,9 @@ CASES = [
     ("A red balloon, no wait, come a blue one.", "a blue balloon", "", {}),
     ("A castle on a hill, you know, sort of misty.", "a castle on a hill, misty", "", {}),
     ("A kind of bird on a branch.", "a kind of bird on a branch", "", {}),
+    ("I green umbrella. No, a yellow one.", "a yellow umbrella", "", {}),
+    ("At green umbrella, no, a yellow one.", "a yellow umbrella", "", {}),
+    ("At night, a city.", "at night, a city", "", {}),
     ("I'm a windmill by a river.", "I'm a windmill by a river", "", {}),  # no repair before it: said as meant
     # fillers and hesitations, never content
     ("Um, a red fox in the snow.", "a red fox in the snow", "", {}),

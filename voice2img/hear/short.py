@@ -42,6 +42,7 @@ LOG_PROB_THRESHOLD = -1.0
 TRANSLATE_LOG_PROB_THRESHOLD = float("-inf")  # translations: no retry for being unsure (see needs_fallback)
 NO_SPEECH_THRESHOLD = 0.6
 FALLBACK_TEMPERATURES = (0.2, 0.4, 0.6, 0.8, 1.0)
+FALLBACK_SEED = 0  # sampling at those temperatures is seeded, so hearing a clip twice gives one transcript
 BEST_OF = 5
 
 # What this path uses of faster-whisper beyond its public transcribe(): checked by
@@ -194,6 +195,10 @@ def decode_short(model, clips: list[np.ndarray], language: str | None, beam_size
 
     best = generate(everything, encoded, beam_size=beam_size)
     retry = [i for i in everything if needs_fallback(best[i], task)]
+    if retry:  # the same clip is heard the same way every time: the sampling starts from one seed
+        import ctranslate2
+
+        ctranslate2.set_random_seed(FALLBACK_SEED)
     for temperature in FALLBACK_TEMPERATURES:
         if not retry:
             break

@@ -68,8 +68,10 @@ _IRREGULAR = {"mouse": "mice", "goose": "geese", "child": "children", "person": 
 # "one" or "ones" that stands for the thing said before: "a yellow one", "the big ones".
 _ONE = re.compile(r"^(?P<det>a|an|the|some)\s+(?P<mods>(?:[\w'-]+\s+){1,3}?)(?P<one>ones?)\b(?P<rest>.*)$", I | re.S)
 # The same, said as an aside right after the thing: "a cat, a fluffy one, on a windowsill".
-_ASIDE = re.compile(r"(?P<x>\b(?:a|an|the|some|one|two|three|four|five)\s+(?:[\w'-]+\s+){0,3}?[\w'-]+)\s*,\s*"
-                    r"(?P<y>(?:a|an|the|some)\s+(?:[\w'-]+\s+){1,3}?ones?)\b\s*(?:,\s*|(?=[.;!?]|$))", I)
+_ASIDE = re.compile(r"(?P<x>\b(?:a|an|the|some|one|two|three|four|five)\s+(?:[\w'-]+\s+){0,3}?[\w'-]+)\s*,?\s+"
+                    r"(?P<y>(?:a|an|the|some)\s+(?:[\w'-]+\s+){1,3}?ones?)\b\s*"
+                    r"(?:,\s*|(?=[.;!?]|$)|(?<=\s)(?=(?:on|in|at|with|by|under|near|next|beside|behind|inside|sitting|"
+                    r"standing|running|lying|flying|sleeping|playing)\b))", I)
 
 
 def resolve_ones(text: str) -> tuple[str, list[str]]:
@@ -78,13 +80,22 @@ def resolve_ones(text: str) -> tuple[str, list[str]]:
     folded = []
 
     def fold(match: re.Match) -> str:
-        merged = _one_repair(match.group("x").split(), match.group("y"))
+        thing = match.group("x").split()
+        if _phrase_end([w.lower() for w in thing], 0) < len(thing):  # "a house and a small one": two things
+            return match.group(0)
+        merged = _one_repair(thing, match.group("y"))
         if merged is None:
             return match.group(0)
         folded.append(match.group(0).strip(" ,"))
-        return merged[0] + (" " if match.group(0).rstrip().endswith(",") else "")
+        return merged[0] + (" " if match.group(0).rstrip().endswith(",") or match.group(0).endswith(" ") else "")
 
     return _ASIDE.sub(fold, text), folded
+
+
+def known_thing(word: str) -> bool:
+    """Whether ``word`` names a thing of one of the kinds the repairs know (people, animals, …)."""
+    w = _singular(word.lower())
+    return any(w in kind for kind in _KINDS)
 
 
 def _one_repair(words: list[str], after: str) -> tuple[str, str, str] | None:

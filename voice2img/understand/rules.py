@@ -17,7 +17,7 @@ from dataclasses import replace
 from . import HALLUCINATION, NO_PICTURE_YET, ImageRequest, Removal, RequestSettings
 from .negatives import cut_negatives
 from .refine import AGAIN, UNDO, changes_a_picture, refine
-from .repairs import merge, resolve_ones
+from .repairs import known_thing, merge, resolve_ones
 from .spoken_settings import SpokenSettings
 from .styles import StylePreset, load_styles
 from .text import Findings, finish, join_unique, normalize, tidy, words_of
@@ -43,7 +43,7 @@ NOT_A_REQUEST = {"yes", "yeah", "yep", "yup", "no", "nope", "nah", "sure", "alri
                  "that's nice", "that's perfect", "looks good", "looks great", "i like it", "i love it"}
 
 FILLERS = re.compile(
-    r"(?<![\w'-])(?:u+m+|u+h+m*|e+r+m*|e+h+|h+m+|m+h*m+|a+h+|o+h+|u+h+-h+u+h+)(?![\w'-])[,.…!?]?\s*", I)
+    r"(?<![\w'-])(?:u+m+|u+h+m*|e+r+m*|e+h+|h+m+|h+u+m+|m+h*m+|a+h+|o+h+|u+h+-h+u+h+)(?![\w'-])[,.…!?]?\s*", I)
 VERBAL_FILLERS = [
     (re.compile(r"(?:^|(?<=[,.;!?]))\s*you know\s*(?:[,.;!?]|$)\s*|,\s*you know\b", I), "filler"),
     (re.compile(r"(?:^|(?<=[,.;!?]))\s*(?:like|basically|literally|kind of|sort of)\s*,\s*", I), "filler"),
@@ -107,7 +107,10 @@ CORRECTION = re.compile(r"(?:^|[,.;!?]\s*|\s+(?=(?:no[,-]?\s*wait|wait,?\s+no|i 
                         r"|\s+(?=sorry\s*[,.;!?]))(?P<marker>" + _MARKERS + r")(?:\s*[,.;!?]\s*|\s+)"
                         r"|(?:[,.;!?]\s*)(?P<no>no)\s*[,.;!?]\s*", I)
 # A filler right after a repair marker that Whisper writes as a word: "um" → "I'm", "come".
-MISHEARD_FILLER = re.compile(r"(?:i'm|im|come|um+|uh+)[,.]?\s+(?=" + DETERMINERS + r"\b)", I)
+MISHEARD_FILLER = re.compile(r"(?:(?:come|um+|uh+)[,.]?\s+(?=" + DETERMINERS + r"\b)|(?:i'm|im)[,.]?\s+(?!(?:thinking|looking|"
+                             r"wondering|going|not|sure|sorry|trying|after|imagining|picturing|just|kind|sort|also)\b))", I)
+# Whisper often writes a first "A" as "I": "I green umbrella", "I cat on a sofa".
+LEADING_I = re.compile(r"^(?P<said>i|at)\s+(?=(?P<next>[\w'-]+))", I)
 # Hedges before a describing word carry nothing: "sort of misty" → "misty".
 HEDGE = re.compile(r"\b(?:sort of|kind of|you know)\s+(?=(?P<next>[\w'-]+))", I)
 LOOK_LIKE = re.compile(r"^what\s+(?P<x>(?:a|an|the|some)\s+.+?)\s+(?:would|might|could|will|should)\s+look\s+like$", I)
@@ -237,6 +240,7 @@ class RulesRewriter:
             text = work.cut(pattern, tidy(text), reason, " ")
         text = tidy(text)
         text = self._wrappers(text, work)
+        text = _leading_i(text, work)
         text = tidy(work.cut(POLITE, text, "politeness", _polite_gap))
         for pattern in CLOSINGS:
             text = tidy(work.cut(pattern, text, "closing", ""))
@@ -283,6 +287,8 @@ def _corrections(text: str, work: Findings) -> str:
             break
         marker = (match.group("marker") or match.group("no") or "").lower()
         before, after = text[: match.start()].strip(" ,.;"), text[match.end():].strip()
+        # "a glass vase actually. Make that a clay one": a marker said just before another one
+        before = re.sub(r"[,\s]+(?:actually|wait|sorry|i mean|no)$", "", before, flags=I)
         after = CORRECTION_LEAD.sub("", re.sub(r"^(?:but|and|so|then|oh)\b[,\s]*", "", after, flags=I))
         misheard = MISHEARD_FILLER.match(after)
         if misheard:  # "no wait, um, a windmill" written down as "No wait. I'm a windmill"
@@ -297,6 +303,18 @@ def _corrections(text: str, work: Findings) -> str:
             work.removed.append(Removal(match.group(0).strip(" ,"), "filler"))
         text = tidy(merged)
     return text
+
+
+def _leading_i(text: str, work: Findings) -> str:
+    """"I green umbrella", "at green umbrella" → "a green umbrella": a first "I" before a describing
+    word or a thing, or "at" before a describing word, is a misheard "a" ("I want", "I'd like"
+    are wrappers, gone by now; "at night" stays)."""
+    match = LEADING_I.match(text)
+    thing = match and (describing(match.group("next")) or match.group("said").lower() == "i" and known_thing(match.group("next")))
+    if not thing:
+        return text
+    work.notes.append(f"read the first word {match.group('said')!r} as 'a' (Whisper often writes one for the other)")
+    return "a " + text[match.end():]
 
 
 def _hedges(text: str, work: Findings) -> str:

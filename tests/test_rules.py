@@ -35,6 +35,11 @@ CASES = [
     ("I green umbrella. No, a yellow one.", "a yellow umbrella", "", {}),
     ("At green umbrella, no, a yellow one.", "a yellow umbrella", "", {}),
     ("At night, a city.", "at night, a city", "", {}),
+    ("Him, I want an image of a vase of flowers.", "a vase of flowers", "", {}),
+    ("A bowl of fruit, I mean, about a bowl of cherries.", "a bowl of cherries", "", {}),
+    ("A Google map. I'm highlighting Vietnam.", "a Google map, highlighting Vietnam", "", {}),
+    ("Two people facing the viewer, seat seven.", "two people facing the viewer", "", {"seed": 7}),
+    ("A book about a cat.", "a book about a cat", "", {}),
     ("I'm a windmill by a river.", "I'm a windmill by a river", "", {}),  # no repair before it: said as meant
     # fillers and hesitations, never content
     ("Um, a red fox in the snow.", "a red fox in the snow", "", {}),

@@ -45,6 +45,11 @@ NOT_A_REQUEST = {"yes", "yeah", "yep", "yup", "no", "nope", "nah", "sure", "alri
 FILLERS = re.compile(
     r"(?<![\w'-])(?:u+m+|u+h+m*|e+r+m*|e+h+|h+m+|h+u+m+|m+h*m+|a+h+|o+h+|u+h+-h+u+h+)(?![\w'-])[,.…!?]?\s*", I)
 VERBAL_FILLERS = [
+    # "um" written as a word at the start: "Him, I want an image of …", "Hum, …"
+    (re.compile(r"^\s*(?:him|hum|hm+)\s*,\s*", I), "filler"),
+    # "… a map, um, highlighting Vietnam" written as "… a map. I'm highlighting Vietnam"
+    (re.compile(r"(?<=[,.;!?])\s*i'm\s+(?=\w+ing\b)(?!(?:thinking|looking|wondering|going|trying|imagining|picturing|"
+                r"hoping|asking|getting|having|doing|feeling|being)\b)", I), "filler"),
     (re.compile(r"(?:^|(?<=[,.;!?]))\s*you know\s*(?:[,.;!?]|$)\s*|,\s*you know\b", I), "filler"),
     (re.compile(r"(?:^|(?<=[,.;!?]))\s*(?:like|basically|literally|kind of|sort of)\s*,\s*", I), "filler"),
     (re.compile(r",\s*(?:like|basically|literally)\s*(?=,)", I), "filler"),
@@ -107,7 +112,7 @@ CORRECTION = re.compile(r"(?:^|[,.;!?]\s*|\s+(?=(?:no[,-]?\s*wait|wait,?\s+no|i 
                         r"|\s+(?=sorry\s*[,.;!?]))(?P<marker>" + _MARKERS + r")(?:\s*[,.;!?]\s*|\s+)"
                         r"|(?:[,.;!?]\s*)(?P<no>no)\s*[,.;!?]\s*", I)
 # A filler right after a repair marker that Whisper writes as a word: "um" → "I'm", "come".
-MISHEARD_FILLER = re.compile(r"(?:(?:come|um+|uh+)[,.]?\s+(?=" + DETERMINERS + r"\b)|(?:i'm|im)[,.]?\s+(?!(?:thinking|looking|"
+MISHEARD_FILLER = re.compile(r"(?:(?:come|him|about|um+|uh+)[,.]?\s+(?=" + DETERMINERS + r"\b)|(?:i'm|im)[,.]?\s+(?!(?:thinking|looking|"
                              r"wondering|going|not|sure|sorry|trying|after|imagining|picturing|just|kind|sort|also)\b))", I)
 # Whisper often writes a first "A" as "I": "I green umbrella", "I cat on a sofa".
 LEADING_I = re.compile(r"^(?P<said>i|at)\s+(?=(?P<next>[\w'-]+))", I)

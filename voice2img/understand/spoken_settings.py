@@ -15,7 +15,9 @@ MAX_IMAGES = 16
 
 NUMBER = NUMBER_PATTERN
 SEED = re.compile(r"(?:,\s*)?\b(?:with\s+|using\s+|and\s+|on\s+)?(?:the\s+|a\s+)?(?:random\s+)?seed(?:\s+(?:number|of|is|=|value|to))?\s*(?:,\s*)?(?P<n>"
-                  + NUMBER + r")\b", I)
+                  + NUMBER + r")\b"
+                  # "seat seven": how Whisper often writes "seed seven", as a clause of its own
+                  r"|(?:(?<=[,.;!?])|^)\s*seat\s+(?P<heard>" + NUMBER + r")" + CLAUSE_END, I)
 COUNT = re.compile(r"\b(?P<n>" + NUMBER + r"|a couple of|a couple|a few|several)\s+(?:different\s+|more\s+|new\s+)?"
                    r"(?:images|pictures|pics|versions|variations|variants|options|takes|copies|renders|renderings|drafts|shots|ones)\b(?:\s+of\b)?", I)
 ASPECTS = {"landscape": "3:2", "horizontal": "3:2", "wide": "16:9", "wider": "16:9", "taller": "9:16", "widescreen": "16:9", "wide screen": "16:9",
@@ -139,9 +141,10 @@ class SpokenSettings:
     def read(self, text: str, work: Findings) -> str:
         """``text`` without the settings said in it; each one goes into ``work``."""
         def seed(match: re.Match) -> str:
-            value = parse_number(match.group("n"))
+            said = match.group("n") or match.group("heard")
+            value = parse_number(said)
             if value is None or value > MAX_SEED:
-                work.notes.append(f"ignored seed {match.group('n')!r}: a seed is a whole number up to {MAX_SEED}")
+                work.notes.append(f"ignored seed {said!r}: a seed is a whole number up to {MAX_SEED}")
                 return " "
             work.settings["seed"] = value
             work.removed.append(Removal(match.group(0).strip(" ,"), "setting: seed"))

@@ -36,6 +36,7 @@ CASES = [
     ("At green umbrella, no, a yellow one.", "a yellow umbrella", "", {}),
     ("At night, a city.", "at night, a city", "", {}),
     ("Him, I want an image of a vase of flowers.", "a vase of flowers", "", {}),
+    ("Huh, em, a raccoon holding an apple.", "a raccoon holding an apple", "", {}),
     ("A bowl of fruit, I mean, about a bowl of cherries.", "a bowl of cherries", "", {}),
     ("A Google map. I'm highlighting Vietnam.", "a Google map, highlighting Vietnam", "", {}),
     ("Two people facing the viewer, seat seven.", "two people facing the viewer", "", {"seed": 7}),

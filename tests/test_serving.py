@@ -271,6 +271,10 @@ def test_the_page_hears_draws_previews_and_keeps_through_the_deployments(deploye
     again = studio.draw(s, blue)[0]
     assert again.seed == first.seed and again.request.prompt.startswith("a blue fox")
     assert pipeline.preview(blue).width == 64
-    assert again.retried == 0 and "drawn again" not in drawn(studio, s, [again])["status"]
-    again.retried = 1  # as when the replica drawing it died (the kill test above does that for real)
-    assert "drawn again on another" in drawn(studio, s, [again])["status"]
+    # Image to image: the starting picture travels to the replica and back into the metadata.
+    studio.set_start(s, first.png)
+    changed = studio.draw(s, studio.type(s, "a watercolor painting of a fox").request)[0]
+    assert changed.strength is not None and read_metadata(changed.png)["voice2img"]["init_image"]
+    assert changed.retried == 0 and "drawn again" not in drawn(studio, s, [changed])["status"]
+    changed.retried = 1  # as when the replica drawing it died (the kill test above does that for real)
+    assert "drawn again on another" in drawn(studio, s, [changed])["status"]

@@ -43,7 +43,7 @@ NOT_A_REQUEST = {"yes", "yeah", "yep", "yup", "no", "nope", "nah", "sure", "alri
                  "that's nice", "that's perfect", "looks good", "looks great", "i like it", "i love it"}
 
 FILLERS = re.compile(
-    r"(?<![\w'-])(?:u+m+|u+h+m*|e+r+m*|e+h+|h+m+|h+u+m+|m+h*m+|a+h+|o+h+|u+h+-h+u+h+)(?![\w'-])[,.…!?]?\s*", I)
+    r"(?<![\w'-])(?:u+m+|u+h+m*|e+r+m*|e+h+|e+m+|h+m+|h+u+m+|h+u+h+|m+h*m+|a+h+|o+h+|u+h+-h+u+h+)(?![\w'-])[,.…!?]?\s*", I)
 VERBAL_FILLERS = [
     # "um" written as a word at the start: "Him, I want an image of …", "Hum, …"
     (re.compile(r"^\s*(?:him|hum|hm+)\s*,\s*", I), "filler"),

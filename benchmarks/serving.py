@@ -2,6 +2,7 @@
 replicas, batching on and off.
 
     .venv/bin/python benchmarks/serving.py [--family tiny|sd-turbo] [--people 1,4,16] [--size 256]
+    python benchmarks/serving.py --family sd-turbo --size 512 --device cuda   # on a GPU machine with voice2img[ray]
 
 Each simulated person sends one spoken request (the repo's samples, in turn) at the same moment
 as the others; what is timed is what the person waits for, from the end of their speech (the
@@ -12,7 +13,8 @@ process in-process, each Draw replica's under Ray. In-process is `voice2img serv
 (one drawing at a time, `--concurrency 1`); under Ray the front end is the same Pipeline, served
 by the deployments (voice2img.serving), on a local cluster on loopback.
 
-The models: "tiny" is the offline test pipeline; "sd-turbo" is SD-Turbo's architecture with random
+On a GPU machine (`--device cuda`) the Draw replicas share its GPUs evenly (two replicas on one
+GPU ask for half of it each). The models: "tiny" is the offline test pipeline; "sd-turbo" is SD-Turbo's architecture with random
 weights and the tiny autoencoder, one step, built here (nothing is downloaded). JSON on stdout, a
 markdown table on stderr.
 """
@@ -112,6 +114,7 @@ def main() -> int:
     parser.add_argument("--size", type=int, default=256)
     parser.add_argument("--steps", type=int, default=1)
     parser.add_argument("--configs", default="in-process,ray-1,ray-1-nobatch,ray-2,ray-2-nobatch")
+    parser.add_argument("--device", default="cpu", help="cuda on a GPU machine: the replicas share its GPUs")
     args = parser.parse_args()
     import psutil
 
@@ -124,7 +127,7 @@ def main() -> int:
     tmp = tempfile.TemporaryDirectory(prefix="voice2img-serving-")
     folder = Path(tmp.name)
     model = model_folder(args.family, folder)
-    drawing = DrawingOptions(model=str(model), steps=args.steps, width=args.size, height=args.size, device="cpu")
+    drawing = DrawingOptions(model=str(model), steps=args.steps, width=args.size, height=args.size, device=args.device)
     hearing = HearingOptions()
     report = {"family": args.family, "size": args.size, "steps": args.steps, "cpus": os.cpu_count(), "runs": []}
     me = psutil.Process()
@@ -143,7 +146,12 @@ def main() -> int:
         from voice2img import serving
 
         _, replicas, *batching = config.split("-")
-        options = serving.ServeOptions(draw_replicas=replicas, max_batch=1 if batching else 4)
+        gpus = None
+        if args.device.startswith("cuda"):  # every Draw replica on the GPUs there are, shared evenly
+            import torch
+
+            gpus = torch.cuda.device_count() / int(replicas)
+        options = serving.ServeOptions(draw_replicas=replicas, max_batch=1 if batching else 4, gpus_per_replica=gpus)
         import ray
 
         if not ray.is_initialized():

@@ -242,8 +242,8 @@ def build_parser() -> argparse.ArgumentParser:
     ray.add_argument("--draw-replicas", default="1", metavar="N|MIN-MAX",
                      help="Draw replicas, or a range Ray Serve scales within on waiting requests (default: %(default)s)")
     ray.add_argument("--gpus-per-replica", type=_at_least(0.0), metavar="N",
-                     help="GPUs each replica asks for (default: 1 where the cluster has GPUs; on CPUs a replica asks "
-                          "for part of a core)")
+                     help="GPUs each Draw replica asks for (default: 1 where the cluster has GPUs; fractions share one; "
+                          "on CPUs a replica asks for part of a core; Hear runs Whisper on CPU cores)")
     ray.add_argument("--max-batch", type=_at_least(1, int), default=4, metavar="N",
                      help="requests of the same size and steps drawn in one call (default: %(default)s; 1: no batching)")
     ray.add_argument("--serve-port", type=_at_least(1, int), default=8000,

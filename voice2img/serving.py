@@ -37,8 +37,8 @@ TOKEN_FILE = Path("~/.ray/auth_token")
 @dataclass(frozen=True)
 class ServeOptions:
     """How the deployments run: replicas ("N", or "MIN-MAX" for autoscaling on waiting requests),
-    GPUs per replica (None: 1 where the cluster has GPUs), the largest batch and how long a
-    request waits for others to join it."""
+    GPUs per Draw replica (None: 1 where the cluster has GPUs; Hear runs on CPU cores), the
+    largest batch and how long a request waits for others to join it."""
 
     hear_replicas: str = "1"
     draw_replicas: str = "1"
@@ -264,7 +264,8 @@ def application(hearing: HearingOptions, drawing: DrawingOptions, options: Serve
                 out_dir: str = "outputs", gpus: float = 0.0):
     """The bound application: Generate in front of Hear and Draw."""
     options = options or ServeOptions()
-    hear = Hear.options(**deployment_options(options.hear_replicas, options, cpus=0.25, gpus=gpus)).bind(hearing)
+    # Whisper runs on CPU cores: a GPU per Hear replica would leave a one-GPU machine none to draw with.
+    hear = Hear.options(**deployment_options(options.hear_replicas, options, cpus=0.25, gpus=0.0)).bind(hearing)
     draw = Draw.options(**deployment_options(options.draw_replicas, options, cpus=0.5, gpus=gpus)).bind(
         drawing, options.max_batch, options.batch_wait_s)
     return Generate.bind(hear, draw, hearing, drawing, str(Path(out_dir).resolve()))

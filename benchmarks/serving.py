@@ -46,6 +46,14 @@ def model_folder(family: str, folder: Path) -> Path:
     return folder / "sd-turbo"
 
 
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 class PeakMemory:
     """Samples the RSS of the processes ``find()`` returns, keeping each one's peak."""
 
@@ -141,8 +149,6 @@ def main() -> int:
                 print(json.dumps(report["runs"][-1]), file=sys.stderr, flush=True)
             del pipeline
             continue
-        from ray import serve
-
         from voice2img import serving
 
         _, replicas, *batching = config.split("-")
@@ -152,30 +158,22 @@ def main() -> int:
 
             gpus = torch.cuda.device_count() / int(replicas)
         options = serving.ServeOptions(draw_replicas=replicas, max_batch=1 if batching else 4, gpus_per_replica=gpus)
-        import ray
+        # As `serve --ray` deploys them: a local cluster of its own for each configuration.
+        deployed = serving.Deployed(hearing, drawing, options, out_dir=str(folder / "out"), http_port=free_port())
+        try:
+            pipeline = deployed.serve_pipeline(Pipeline(hearing, drawing))
 
-        if not ray.is_initialized():
-            serving.connect(None)
-        serve.run(serving.application(hearing, drawing, options, str(folder / "out")), name=serving.APP,
-                  route_prefix="/", blocking=False)
-        pipeline = Pipeline(hearing, drawing).served_by(
-            serving.RemoteHearer(serve.get_deployment_handle("Hear", app_name=serving.APP)),
-            serving.RemoteRenderer(drawing, serve.get_deployment_handle("Draw", app_name=serving.APP)))
+            def draw_replicas():
+                return [p for p in psutil.process_iter(["cmdline"])
+                        if "ServeReplica:voice2img:Draw" in " ".join(p.info["cmdline"] or [])]
 
-        def draw_replicas():
-            return [p for p in psutil.process_iter(["cmdline"])
-                    if "ServeReplica:voice2img:Draw" in " ".join(p.info["cmdline"] or [])]
-
-        gate = threading.BoundedSemaphore(options.capacity)  # the front end's queue admits the cluster's capacity
-        for n in crowds:
-            row = measure(pipeline, n, audios, folder / "out", gate, PeakMemory(draw_replicas))
-            report["runs"].append({"config": config, **row})
-            print(json.dumps(report["runs"][-1]), file=sys.stderr, flush=True)
-        serve.delete(serving.APP)
-    if "ray" in sys.modules:
-        import ray
-
-        ray.shutdown()  # the local cluster this started
+            gate = threading.BoundedSemaphore(options.capacity)  # the front end's queue admits the cluster's capacity
+            for n in crowds:
+                row = measure(pipeline, n, audios, folder / "out", gate, PeakMemory(draw_replicas))
+                report["runs"].append({"config": config, **row})
+                print(json.dumps(report["runs"][-1]), file=sys.stderr, flush=True)
+        finally:
+            deployed.remove()
     print(json.dumps(report, indent=2))
     lines = ["| configuration | people | requests/min | p50 | p95 | peak RSS per drawing process |", "|---|---|---|---|---|---|"]
     for r in report["runs"]:

@@ -102,11 +102,11 @@ class Draw:
     def describe(self) -> dict:
         """What the front end needs to settle settings as this replica draws them."""
         r = self.renderer
-        return {"profile": r.profile, "device": r.device, "dtype": r.dtype, "pid": os.getpid()}
+        return {"profile": r.profile, "device": r.device, "dtype": r.dtype}
 
     async def draw(self, request, settings, init=None):
         if init is not None:  # a starting picture of its own: drawn alone
-            return (await asyncio.to_thread(self.renderer.render_many, [(request, settings)], None, init))[0]
+            return await asyncio.to_thread(self.renderer.render, request, None, init, settings)
         return await self.draw_batch((request, settings))
 
     @serve.batch(max_batch_size=4, batch_wait_timeout_s=0.05)
@@ -360,7 +360,7 @@ class Deployed:
     def __init__(self, hearing: HearingOptions, drawing: DrawingOptions, options: ServeOptions,
                  address: str | None = None, out_dir: str = "outputs", http_port: int = 8000):
         self.options = options
-        self.started_cluster = connect(address)
+        connect(address)
         try:
             serve.start(http_options={"host": "127.0.0.1", "port": http_port})
             serve.run(application(hearing, drawing, options, out_dir, gpus_for(options)), name=APP,
@@ -381,9 +381,7 @@ class Deployed:
         if not ray.is_initialized():
             return
         try:
-            serve.delete(APP)
-            if self.started_cluster:
-                serve.shutdown()
+            serve.delete(APP)  # a local cluster this started ends with ray.shutdown, Serve's controller with it
         finally:
             ray.shutdown()
 

@@ -233,6 +233,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--previews", choices=["auto", "on", "off"], default="auto",
                    help="draw the words heard so far while someone speaks: auto turns them on when one preview "
                         "takes at most 1.5 s on this machine (timed at start); each visitor can switch (default: %(default)s)")
+    p.add_argument("--listen-on-open", action="store_true",
+                   help="every page starts listening as soon as it opens, with no click (kiosks and assistive stations "
+                        "where the microphone is allowed once; docs/accessibility.md)")
     ray = p.add_argument_group("on a Ray cluster (docs/scale.md)")
     ray.add_argument("--ray", nargs="?", const="", metavar="ADDRESS",
                      help="hear and draw on Ray Serve deployments (Hear, Draw): on the cluster at ADDRESS (HOST:PORT; "
@@ -567,7 +570,7 @@ def cmd_serve(args) -> int:
     try:
         serve(pipeline, host=args.host, port=args.port, out_dir=args.out, models=tuple(args.also_model),
               limits=limits, share=args.share, auth=auth, open_to_network=args.no_auth_on_network,
-              follow_ups=args.follow_ups, previews=args.previews)
+              follow_ups=args.follow_ups, previews=args.previews, listen_on_open=args.listen_on_open)
     finally:
         if deployed is not None:
             deployed.remove()  # the deployments this made; a cluster it joined stays up

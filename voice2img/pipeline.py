@@ -15,11 +15,13 @@ from typing import Callable
 from . import __version__
 from .audio import DECODE_TIMEOUT_S, MAX_RECORDING_SECONDS, Audio, load_audio
 from .draw import Drawing, DrawingOptions, DrawSettings, Renderer
-from .errors import NoSpeechError
+from .errors import NoSpeechError, Voice2ImgError
 from .hear import Hearer, HearingOptions, Transcript, load_hearer
 from .provenance import Marker, MarkOptions
 from .safety import BlockedError, Safety, SafetyOptions
 from .understand import HALLUCINATION, ImageRequest, Rewriter
+from .understand import commands
+from .understand.commands import COMMANDS
 
 
 _OWN_LIMIT = object()  # Pipeline.load_audio's default: the pipeline's own length limit
@@ -181,10 +183,15 @@ class Pipeline:
             return self.hearer.transcribe(audio, hint=language_hint, language=language)
 
     def understand(self, transcript: Transcript | str, previous: ImageRequest | None = None) -> ImageRequest:
-        """The request ``transcript`` asks for. Speech heard in another language is read twice: the
+        """The request ``transcript`` asks for; a spoken command ("save it", "help") as a request
+        whose ``action`` is the command. Speech heard in another language is read twice: the
         rules read its English translation, and :mod:`voice2img.understand.said` reads the words as
         said for the size and the negatives a translation loses."""
         text = transcript.text if isinstance(transcript, Transcript) else transcript
+        spoken = transcript.spoken if isinstance(transcript, Transcript) and transcript.translated else ""
+        action = (spoken and commands.command(spoken)) or commands.command(text)
+        if action:  # "save it", "what did you draw", "help": the shell does it (voice2img.understand.commands)
+            return commands.request(action, text, previous)
         request = self.rewriter.rewrite(text, previous)
         if isinstance(transcript, Transcript) and transcript.translated:
             from .understand import said
@@ -286,7 +293,8 @@ class Pipeline:
     # -- the whole way through --------------------------------------------------------------
     def hear_and_understand(self, source: str | os.PathLike | Audio, previous: ImageRequest | None = None,
                             language_hint: str | None = None, language: str | None = None) -> Result:
-        """Hear and understand, no image. Raises NoSpeechError when nothing was said.
+        """Hear and understand, no image. Raises NoSpeechError when nothing was said; a spoken
+        command ("save it") is a Result whose request's ``action`` is the command.
         ``language_hint``: the language to assume when identification is unsure; ``language``:
         the language it is in (no identification)."""
         outcome = self.hear_and_understand_many([source], previous, language_hint, language)[0]
@@ -331,7 +339,7 @@ class Pipeline:
                 if transcript.no_speech or invented:
                     why = "; ".join(transcript.dropped) or ("Whisper's usual words for silence" if invented else "nothing was said")
                     out[i] = NoSpeechError(f"{name}: no speech heard, so no image was made ({why})")
-                elif request.empty:  # words, but none that ask for a picture: "yes", "never mind", "thank you"
+                elif request.empty and request.action not in COMMANDS:  # words, but none that ask for a picture: "yes", "never mind"
                     out[i] = NoSpeechError(f"{name}: heard {transcript.text.strip()!r}, but nothing in it asks for a "
                                            f"picture, so no image was made ({request.why_empty})")
                 else:
@@ -359,6 +367,9 @@ class Pipeline:
 
         Whatever is drawn is kept: a ``progress`` callback that raises stops the drawing before
         anything is kept, never half-way through keeping."""
+        if heard.request.action in COMMANDS:  # "save it" in a folder of recordings: said, but not a picture
+            raise Voice2ImgError(f"{heard.source}: heard {heard.transcript.text.strip()!r}, the spoken command "
+                                 f"'{heard.request.action}' (the web page and 'voice2img listen' do it); no image was made")
         if init is not None and not hasattr(init, "image"):
             from .pictures import load_picture
 

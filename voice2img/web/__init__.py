@@ -44,7 +44,7 @@ def generate(studio: Studio, audio_path: str | None, language: str | None = None
 
 
 def build_app(pipeline: Pipeline | Studio, out_dir: str = DEFAULT_OUT, models: tuple = (), limits: Limits | None = None,
-              follow_ups: str = FOLLOW_UPS, previews: str = "auto"):
+              follow_ups: str = FOLLOW_UPS, previews: str = "auto", listen_on_open: bool = False):
     """The Gradio Blocks app. Launch it with :func:`launch` (it sets the page's CSS and scripts)."""
     from .page import build_app as build
 
@@ -52,6 +52,7 @@ def build_app(pipeline: Pipeline | Studio, out_dir: str = DEFAULT_OUT, models: t
     # and threads that allocate before the limit keep arenas of their own.
     _fewer_malloc_arenas()
     studio = pipeline if isinstance(pipeline, Studio) else Studio(pipeline, out_dir, models, limits, follow_ups, previews)
+    studio.listen_on_open = listen_on_open or studio.listen_on_open
     app = build(studio)
     app.studio = studio
     return app
@@ -65,14 +66,14 @@ def launch(app, host: str = "127.0.0.1", port: int | None = None, share: bool = 
     or ``open_to_network=True``. No folder is served: images reach the page as private copies in
     Gradio's cache (see :meth:`Studio.shown`), so one session cannot fetch another's by name.
     """
-    from .page import CSS, JS_ON_LOAD
+    from .page import CSS, on_load_js
 
     _check_exposure(host, share, auth, open_to_network)
     studio: Studio = app.studio
     studio.warm()
     app.queue(default_concurrency_limit=studio.limits.concurrency, max_size=studio.limits.max_queue)
     studio.out_dir.mkdir(parents=True, exist_ok=True)
-    return app.launch(server_name=host, server_port=port, share=share, auth=auth, css=CSS, js=JS_ON_LOAD,
+    return app.launch(server_name=host, server_port=port, share=share, auth=auth, css=CSS, js=on_load_js(studio.listen_on_open),
                       max_file_size=int(studio.limits.max_upload_mb * 1024 * 1024),
                       show_error=False, prevent_thread_lock=not block, quiet=quiet)
 
@@ -99,9 +100,10 @@ def _fewer_malloc_arenas(arenas: int = 2) -> None:
 
 def serve(pipeline: Pipeline, host: str = "127.0.0.1", port: int = 7860, out_dir: str = DEFAULT_OUT,
           models: tuple = (), limits: Limits | None = None, share: bool = False, auth=None,
-          open_to_network: bool = False, follow_ups: str = FOLLOW_UPS, previews: str = "auto") -> None:
+          open_to_network: bool = False, follow_ups: str = FOLLOW_UPS, previews: str = "auto",
+          listen_on_open: bool = False) -> None:
     _check_exposure(host, share, auth, open_to_network)  # before any model loads
-    app = build_app(pipeline, os.fspath(out_dir), models, limits, follow_ups, previews)
+    app = build_app(pipeline, os.fspath(out_dir), models, limits, follow_ups, previews, listen_on_open)
     launch(app, host, port, share=share, auth=auth, open_to_network=open_to_network)
 
 

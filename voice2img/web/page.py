@@ -105,6 +105,78 @@ JS_ON_LOAD = """
 }
 """
 
+def on_load_js(listen_on_open: bool = False) -> str:
+    """The page's script on load: :data:`JS_ON_LOAD`, then listening without a click when the
+    server was started with ``--listen-on-open`` or this browser asked for it ("Start listening
+    when this page opens", kept in localStorage). A refused or missing microphone is said on the
+    status line and aloud, in the page's language, with what to do."""
+    import json
+
+    from .texts import say
+
+    texts = {loc: {key: say(loc, key) for key in ("mic_refused", "no_mic")} for loc in LOCALES}
+    return JS_LISTEN_ON_OPEN.replace("__SERVER_LISTENS__", json.dumps(bool(listen_on_open))) \
+        .replace("__TEXTS__", json.dumps(texts, ensure_ascii=False)).replace("__ON_LOAD__", JS_ON_LOAD.strip())
+
+
+JS_LISTEN_ON_OPEN = """
+() => {
+  (__ON_LOAD__)();
+  const KEY = 'voice2img-listen-on-open';
+  const serverListens = __SERVER_LISTENS__;
+  const texts = __TEXTS__;
+  let remembered = false;
+  try { remembered = localStorage.getItem(KEY) === '1'; } catch (e) {}
+  const box = document.querySelector('#listen-on-open input[type=checkbox]');
+  if (box && remembered && !box.checked) box.click();
+  if (!(serverListens || remembered)) return;
+  const locale = () => document.documentElement.getAttribute('lang') === 'zh-CN' ? 'zh-CN' : 'en';
+  const tell = (key) => {
+    const line = texts[locale()][key];
+    const s = document.querySelector('#voice2img-status .prose') || document.getElementById('voice2img-status');
+    if (s) s.textContent = line;
+    if (window.speechSynthesis) {
+      const u = new SpeechSynthesisUtterance(line);
+      u.lang = locale();
+      window.speechSynthesis.speak(u);
+    }
+  };
+  const start = (tries) => {
+    const record = document.querySelector('#mic .record-button');
+    if (record) { record.click(); return; }
+    if (tries > 0) setTimeout(() => start(tries - 1), 250);
+  };
+  if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) { tell('no_mic'); return; }
+  navigator.mediaDevices.getUserMedia({audio: true}).then(stream => {
+    stream.getTracks().forEach(t => t.stop());  // asked once here, so a refusal can be said; Record asks again
+    start(40);
+  }).catch(err => tell(err && (err.name === 'NotFoundError' || err.name === 'OverconstrainedError') ? 'no_mic' : 'mic_refused'));
+}
+"""
+
+# What the page does for a spoken command ("N|save", "N|stop"): the same as the buttons a
+# person would press, so nothing here needs a click.
+JS_ACT = """
+(act) => {
+  const what = (act || '').split('|')[1];
+  if (what === 'save') {
+    setTimeout(() => {
+      const b = document.querySelector('#download button, #download a, button#download, a#download');
+      if (b) b.click();
+    }, 300);
+  } else if (what === 'stop') {
+    const stop = document.querySelector('#mic .stop-button');
+    if (stop) stop.click();
+  }
+  return [];
+}
+"""
+
+# This browser remembers "Start listening when this page opens".
+JS_REMEMBER = """
+(on) => { try { localStorage.setItem('voice2img-listen-on-open', on ? '1' : '0'); } catch (e) {} return []; }
+"""
+
 # Reads back what was heard and the prompt with the browser's own speech synthesis, when asked to:
 # one utterance per "N|lang|text" line, each in its language (what was said in the language it was
 # said in, the prompt in the page's), so the voice pronounces it right.
@@ -149,6 +221,7 @@ def build_app(studio: Studio):
                     spoken = gr.Dropdown(spoken_choices("en"), value=AUTO, elem_id="spoken-language", **en("spoken"))
                     mode = gr.Radio(value=HANDS_FREE, elem_id="mode", **en("mode"))
                     readback = gr.Checkbox(False, elem_id="readback", **en("readback"))
+                    listen_open = gr.Checkbox(False, elem_id="listen-on-open", **en("listen_on_open"))
                     previews = gr.Checkbox(studio.previews_by_default, elem_id="previews",
                                            label=_previews_label(studio, "en"))
                     # Some people pause longer mid-sentence: how long a pause ends a request is theirs to set.
@@ -186,8 +259,10 @@ def build_app(studio: Studio):
         # Carriers the page needs but nobody sees: the hands-free draw trigger and the read-back text.
         trigger = gr.Textbox(visible="hidden", elem_id="trigger")
         speak = gr.Textbox(visible="hidden", elem_id="speak")
+        reply = gr.Textbox(visible="hidden", elem_id="reply")  # a command's answer: always spoken
+        act = gr.Textbox(visible="hidden", elem_id="act")  # what the page does for a command ("N|save")
         worded = {"language": language, "intro": intro, "mic": mic, "spoken": spoken, "mode": mode, "readback": readback,
-                  "previews": previews, "pause": pause, "upload": upload, "hear_file": hear_file,
+                  "listen_on_open": listen_open, "previews": previews, "pause": pause, "upload": upload, "hear_file": hear_file,
                   "picture_in": picture_in, "typed": typed, "use_typed": use_typed, "heard": heard, "removed": removed,
                   "prompt": prompt, "negative": negative, "generate": generate, "again": again, "undo": undo,
                   "settings": settings, "model": model, "steps": steps, "width": width, "height": height,
@@ -197,13 +272,15 @@ def build_app(studio: Studio):
         parts = {"status": status, "heard": heard, "removed": removed, "prompt": prompt, "negative": negative,
                  "steps": steps, "width": width, "height": height, "guidance": guidance, "seed": seed,
                  "image": image, "download": download, "gallery": gallery, "timings": timings, "trigger": trigger,
-                 "speak": speak, "typed": typed}
+                 "speak": speak, "typed": typed, "reply": reply, "act": act, "previews": previews}
 
         def show(s: Session | None, view: dict) -> dict:
             """A view (field name → value) as updates of this page's components."""
             out = {session: s} if s is not None else {}
             for name, value in view.items():
-                if name == "image":
+                if name == "image" and value is None:  # "start over": no picture on screen
+                    value = gr.update(value=None, label=ui(s.locale if s else "en", "image")["label"])
+                elif name == "image":
                     label = value.label or ui(s.locale if s else "en", "image")["label"]
                     value = gr.update(value=value.path, alt_text=value.alt, label=label)
                 elif name == "download":
@@ -273,7 +350,7 @@ def build_app(studio: Studio):
             s = s or Session()
             return show(s, views.live(studio, s, studio.stop_listening(s), mode_value) or {"status": say(s.locale, "stopped")})
 
-        live_outputs = [session, status, heard, removed, trigger, speak, image, download, *fields]
+        live_outputs = [session, status, heard, removed, trigger, speak, reply, act, previews, image, download, *fields]
         quiet = dict(show_progress="hidden")  # no timers inside the status line or the text boxes
         mic.start_recording(on_start, [session, pause], [session, status], queue=False, **quiet)
         mic.stream(on_chunk, [mic, pause, session, mode], live_outputs, stream_every=0.5, time_limit=LISTEN_LIMIT_S,
@@ -327,7 +404,7 @@ def build_app(studio: Studio):
             yield from draw(_tab(request), ok, s, m, token.endswith("|again"), values, progress)
 
         draw_inputs = [admitted, session, model, *fields]
-        draw_outputs = [session, status, gallery, timings, image, download, *fields]
+        draw_outputs = [session, status, gallery, timings, image, download, speak, *fields]
         # Gradio's progress bar on the image alone; the status line says the same in words.
         common = dict(concurrency_id="draw", concurrency_limit=limits.concurrency, show_progress="minimal",
                       show_progress_on=[image])
@@ -361,6 +438,9 @@ def build_app(studio: Studio):
         model.input(lambda m, s: show(None, views.model_defaults(studio, m, s.locale if s else "en")), [model, session],
                     [status, steps, width, height, guidance], queue=False, **quiet)
         speak.change(None, [speak, readback], None, js=JS_SPEAK)
+        reply.change(None, [reply], None, js="(text) => (" + JS_SPEAK.strip() + ")(text, true)")
+        act.change(None, [act], None, js=JS_ACT)
+        listen_open.input(None, [listen_open], None, js=JS_REMEMBER)
 
         # A tab closed while its request waits: that request will never be drawn; the count forgets it.
         def on_unload(request: gr.Request):

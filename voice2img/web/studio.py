@@ -22,6 +22,7 @@ from ..errors import Voice2ImgError
 from ..limits import Limits
 from ..pipeline import Pipeline, Result
 from ..understand import A_PICTURE, ImageRequest, RequestSettings
+from ..understand.commands import COMMANDS, HIDE_PREVIEWS, SHOW_PREVIEWS, START_OVER
 
 RANDOM_SEED = -1  # what the seed box holds for "a new random seed each time"
 PARTIAL_EVERY_MS = 1000  # how often the words so far are shown while someone speaks
@@ -72,6 +73,7 @@ class Session:
     language: str | None = None  # the language last heard surely in this tab: assumed while a guess is unsure
     spoken: str | None = None  # the language chosen in "I speak": every request is heard in it (None: identify)
     locale: str = "en"  # the page's language in this tab (voice2img.web.texts.LOCALES)
+    relisten: bool = False  # "show/hide previews" was said: the next chunk gets a listener made for it
     lock: object = field(default_factory=threading.Lock, repr=False)  # one microphone chunk at a time
 
     @property
@@ -107,6 +109,7 @@ class Studio:
         if previews not in PREVIEWS:
             raise Voice2ImgError(f"previews are one of: {', '.join(PREVIEWS)} (got {previews!r})")
         self.previews = previews
+        self.listen_on_open = False  # every page starts listening as it opens (serve --listen-on-open)
         self.preview_seconds: float | None = None  # one preview's time here, once measured (previews="auto")
         self.out_dir = Path(out_dir).resolve()
         self.limits = limits or Limits()
@@ -230,8 +233,8 @@ class Studio:
 
         samples = load_audio(path).samples
         with session.lock:
-            if session.listener is None:
-                session.listener = self._listener(session, pause_seconds)
+            if session.listener is None or (session.relisten and not session.listener.in_utterance):
+                session.listener, session.relisten = self._listener(session, pause_seconds), False
             return self._with_preview(session, session.listener.feed(samples, wait=CHUNK_WAIT_S))
 
     def _listener(self, session: Session, pause_seconds: float | None):
@@ -312,9 +315,26 @@ class Studio:
     def _turn(self, session: Session, request: ImageRequest, transcript: str) -> Heard:
         if request.action == "undo":
             return Heard(request, transcript, restored=self.undo(session))
+        if request.action in COMMANDS:  # the page does it (views.command); the request on screen stays
+            self._command(session, request.action)
+            return Heard(request, transcript)
         request = self.limits.fit(request)
         session.pending = request
         return Heard(request, transcript)
+
+    def _command(self, session: Session, action: str) -> None:
+        """What a spoken command changes in the session itself."""
+        if action == START_OVER:  # a new request: what follows is not a change; the gallery keeps everything
+            session.pending = None
+            session.stack.clear()
+            session.undos += 1  # a drawing finishing now joins the gallery, not the screen
+        elif action in (SHOW_PREVIEWS, HIDE_PREVIEWS):
+            session.previews = action == SHOW_PREVIEWS
+            session.relisten = True
+
+    def on_screen(self, session: Session) -> Entry | None:
+        """The picture on screen (what "save it" saves), if one was drawn."""
+        return session.stack[-1] if session.stack else None
 
     def undo(self, session: Session) -> Entry | None:
         """Go back one request. Nothing is deleted: every image stays in the gallery.

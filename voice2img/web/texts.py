@@ -18,11 +18,13 @@ _UI = {
         "language": {"label": "Page language / 页面语言"},
         "intro": {"value": "# voice2img\nSay what you want drawn — in any language — or upload a recording, or type. "
                            "Follow-ups such as “make it blue”, “add a hat”, “without the people”, “wider”, "
-                           "“again” or “undo” change the current picture. Every control works from the keyboard."},
+                           "“again” or “undo” change the current picture; “save it”, “what did you draw” and “help” work by voice too. "
+                           "Every control works from the keyboard."},
         "mic": {"label": "Speak (live microphone)"},
         "mode": {"label": "When I stop speaking", "choices": [("Hands-free: draw as soon as I stop speaking", "hands-free"),
                                                              ("Review: I press Generate", "review")]},
         "readback": {"label": "Read back what was heard and the prompt aloud"},
+        "listen_on_open": {"label": "Start listening when this page opens (remembered in this browser)"},
         "previews": {"label": "Show previews while I speak (never kept)"},
         "previews_cost": {"label": "; one takes {seconds:.1f} s here"},
         "pause": {"label": "Pause that ends a request (seconds)"},
@@ -58,11 +60,12 @@ _UI = {
         "language": {"label": "Page language / 页面语言"},
         "intro": {"value": "# voice2img\n说出你想画的内容（任何语言都可以），或上传一段录音，或直接输入。"
                            "“把它变成蓝色”“加一顶帽子”“不要人”“更宽一点”“再来一张”“撤销”等后续指令会修改当前图片。"
-                           "所有控件都可以只用键盘操作。"},
+                           "“保存”“你画了什么”“帮助”也可以用说的。所有控件都可以只用键盘操作。"},
         "mic": {"label": "说话（实时麦克风）"},
         "mode": {"label": "我停止说话时", "choices": [("免手动：我一停下就开始画", "hands-free"),
                                                    ("先确认：我按“生成”再画", "review")]},
         "readback": {"label": "朗读听到的内容和提示词"},
+        "listen_on_open": {"label": "打开此页面时就开始收听（在这个浏览器中记住）"},
         "previews": {"label": "说话时显示预览（不保存）"},
         "previews_cost": {"label": "；在这里每张约 {seconds:.1f} 秒"},
         "pause": {"label": "结束一次请求的停顿时长（秒）"},
@@ -103,7 +106,7 @@ _SAY = {
         "listening_preview": "Listening… preview",
         "holding": "Listening… that sounded unfinished, so I am waiting for the rest.",
         "no_words": "Heard no words there; still listening.",
-        "stopped": "Stopped listening.",
+        "stopped": "Stopped listening. To listen again, press Record: Tab to it, then press Enter.",
         "mic_error": "Could not use the microphone audio: {error}",
         "choose_file": "Choose an audio file first.",
         "not_drawn": "Not drawn: {error}",
@@ -144,6 +147,22 @@ _SAY = {
         "page_language": "Page language: English.",
         "spoken_auto": "Spoken language: found by itself for each request.",
         "spoken_pinned": "Spoken language: {name}. Every request is heard in it, without guessing.",
+        "saved": "Saved: {prompt}. The PNG, with its prompt in its metadata, is in your downloads.",
+        "nothing_to_save": "Nothing to save yet: say what to draw first.",
+        "read_back": "I drew: {prompt}.",
+        "read_back_pending": "The prompt is: {prompt}. It is not drawn yet.",
+        "read_back_heard": "I heard: {heard}",
+        "nothing_drawn": "Nothing drawn yet: say what to draw, for example “a red fox in the snow”.",
+        "help": "You can say what to draw, like “a red fox in the snow”; a change, like “make it blue” or “add a hat”; "
+                "“again”; “undo”; “save it”; “what did you draw”; “start over”; “show previews” or “hide previews”; "
+                "and “stop listening”.",
+        "started_over": "Starting over: say what to draw. Your earlier pictures stay in this session's history.",
+        "previews_on": "Previews on: you see the picture form while you speak.",
+        "previews_off": "Previews off.",
+        "here_is": "Here is {prompt}.",
+        "mic_refused": "The microphone is blocked for this page. Allow it in the browser's site settings (the icon "
+                       "left of the address), then reload the page.",
+        "no_mic": "No microphone was found. Connect one, then reload the page.",
     },
     "zh-CN": {
         "ready": "准备好了。按“录音”开始说话，或上传录音，或输入请求。",
@@ -152,7 +171,7 @@ _SAY = {
         "listening_preview": "正在听……预览",
         "holding": "正在听……这句话好像没说完，我在等后半句。",
         "no_words": "刚才没有听到话语；仍在听。",
-        "stopped": "已停止收听。",
+        "stopped": "已停止收听。要再次收听，请按“录音”：用 Tab 键移到它上面，然后按回车。",
         "mic_error": "无法使用麦克风的音频：{error}",
         "choose_file": "请先选择一个音频文件。",
         "not_drawn": "没有画：{error}",
@@ -190,6 +209,20 @@ _SAY = {
         "page_language": "页面语言：中文。",
         "spoken_auto": "说话语言：每次请求自动识别。",
         "spoken_pinned": "说话语言：{name}。每次请求都按这种语言来听，不再猜测。",
+        "saved": "已保存：{prompt}。PNG 文件（元数据中含提示词）在你的下载文件夹里。",
+        "nothing_to_save": "还没有可以保存的图片：请先说出要画什么。",
+        "read_back": "我画的是：{prompt}。",
+        "read_back_pending": "提示词是：{prompt}。还没有画。",
+        "read_back_heard": "我听到的是：{heard}",
+        "nothing_drawn": "还没有画任何东西：请说出要画什么，比如“雪地里的一只红狐狸”。",
+        "help": "你可以说要画什么，比如“雪地里的一只红狐狸”；修改，比如“把它变成蓝色”或“加一顶帽子”；“再来一张”；“撤销”；"
+                "“保存”；“你画了什么”；“重新开始”；“显示预览”或“隐藏预览”；以及“停止收听”。",
+        "started_over": "重新开始：请说出要画什么。之前的图片仍保留在本次会话的历史中。",
+        "previews_on": "已打开预览：说话时可以看到图片逐渐成形。",
+        "previews_off": "已关闭预览。",
+        "here_is": "这是：{prompt}。",
+        "mic_refused": "这个页面的麦克风被阻止了。请在浏览器的网站设置（地址左边的图标）中允许它，然后重新载入页面。",
+        "no_mic": "没有找到麦克风。请连接一个，然后重新载入页面。",
     },
 }
 

@@ -7,7 +7,9 @@ them directly; the page turns a view into component updates (:func:`.page.build_
 Field names are the page's element ids: ``status``, ``heard``, ``removed``, ``prompt``,
 ``negative``, ``steps``, ``width``, ``height``, ``guidance``, ``seed``, ``image`` (a
 :class:`Picture`), ``download`` (a path), ``gallery``, ``timings``, ``trigger`` (what makes the page
-draw hands-free), ``speak`` (what read-back says) and ``typed``.
+draw hands-free), ``speak`` (what read-back says), ``reply`` (what a spoken command's answer
+says, always spoken), ``act`` (what the page does for a command: save, stop), ``previews`` and
+``typed``.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from dataclasses import dataclass
 from typing import Callable, Iterator
 
 from ..errors import Voice2ImgError
+from ..understand.commands import COMMANDS, HELP, READ_BACK, SAVE, SHOW_PREVIEWS, START_OVER, STOP_LISTENING
 from .studio import RANDOM_SEED, Entry, Heard, Session, Studio
 from .texts import say
 
@@ -47,6 +50,8 @@ def heard(studio: Studio, s: Session, h: Heard, mode: str) -> dict:
     if r.action == "undo":
         view = went_back(h.restored, loc)
         return {**out, **view, "speak": readback(s, [(loc, view["status"])])} if h.restored else {**out, **view}
+    if r.action in COMMANDS:
+        return {**out, **command(studio, s, r.action)}
     said_in = getattr(s.transcript, "language", "") or "en"
     said = getattr(s.transcript, "as_spoken", h.transcript) if s.transcript is not None else h.transcript
     prompt_said = say(loc, "readback_prompt", prompt=r.prompt)
@@ -75,6 +80,44 @@ def heard(studio: Studio, s: Session, h: Heard, mode: str) -> dict:
     else:
         out["status"] = say(loc, "heard_review", heard=h.transcript, notes=notes)
     return out
+
+
+def command(studio: Studio, s: Session, action: str) -> dict:
+    """What the page shows, says and does for a spoken command (the Studio did its part in
+    ``Studio._turn``). The answer is spoken whether or not read-back is on: it was asked for."""
+    loc = s.locale
+    view: dict = {}
+    shown = studio.on_screen(s)
+    if action == SAVE:
+        if shown is None:
+            line = say(loc, "nothing_to_save")
+        else:
+            line = say(loc, "saved", prompt=shown.request.prompt)
+            view.update(download=shown.shown, act=f"{s.said}|save")
+    elif action == READ_BACK:
+        current = s.pending or (shown.request if shown else None)
+        if current is None or current.empty:
+            line = say(loc, "nothing_drawn")
+        else:
+            line = say(loc, "read_back" if s.pending is None else "read_back_pending", prompt=current.prompt)
+            if current.transcript and _words(current.transcript) != _words(current.prompt):
+                line += " " + say(loc, "read_back_heard", heard=current.transcript.strip())
+    elif action == HELP:
+        line = say(loc, "help")
+    elif action == STOP_LISTENING:
+        line = say(loc, "stopped")
+        view["act"] = f"{s.said}|stop"
+    elif action == START_OVER:
+        line = say(loc, "started_over")
+        view.update(prompt="", negative="", seed=RANDOM_SEED, image=None, download=None)
+    else:  # SHOW_PREVIEWS, HIDE_PREVIEWS
+        line = say(loc, "previews_on" if action == SHOW_PREVIEWS else "previews_off")
+        view["previews"] = action == SHOW_PREVIEWS
+    return {**view, "status": line, "reply": readback(s, [(loc, line)])}
+
+
+def _words(text: str) -> list[str]:
+    return "".join(c if c.isalnum() else " " for c in text.lower()).split()
 
 
 def readback(s: Session, parts: list[tuple[str, str]]) -> str:
@@ -211,7 +254,9 @@ def drawn(studio: Studio, s: Session, entries: list[Entry]) -> dict:
     note = say(loc, "blurred", n=blurred) if blurred else ""
     if any(x.retried for x in entries):
         note += say(loc, "retried")
+    s.said += 1  # "Here is …" twice for the same prompt is said twice
     return {**entry(e), "gallery": gallery(s), "timings": say(loc, "times", took=took),
+            "speak": readback(s, [(loc, say(loc, "here_is", prompt=e.request.prompt))]),
             "status": say(loc, "done", count=count, prompt=e.request.prompt, seed=e.seed, how=_how(e, loc), note=note)}
 
 

@@ -1,0 +1,146 @@
+"""Zero touch: the page served with ``--listen-on-open`` hears a whole conversation with no click or
+key after it opens, and the page's words are neither clipped nor overlapped at the sizes people
+use. The voice is piper's neural one, as a person would say it (docs/accessibility.md)."""
+
+from __future__ import annotations
+
+import wave
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from conftest import free_port, piper
+from test_browser import CHROMIUM, WAIT, axe_problems, chromium, field, shot, wait_status
+
+pytestmark = pytest.mark.slow
+
+# Records what the page says aloud: speechSynthesis.speak is wrapped before any script runs.
+SPOKEN = """
+window.__spoken = [];
+if (window.speechSynthesis) {
+  const speak = window.speechSynthesis.speak.bind(window.speechSynthesis);
+  window.speechSynthesis.speak = (u) => { window.__spoken.push({text: u.text, lang: u.lang}); try { speak(u); } catch (e) {} };
+}
+"""
+
+
+def conversation(parts: list[str], path: Path, gap: float = 4.0, lead: float = 1.5, tail: float = 10.0) -> Path:
+    """The sentences said one after another by piper, ``gap`` seconds of silence after each (a
+    hands-free request is drawn in that time), as one 16-bit WAV: the fake microphone's input."""
+    said, rate = [], 0
+    for i, text in enumerate(parts):
+        part = piper(text, path.with_suffix(f".{i}.wav"))
+        with wave.open(str(part)) as w:
+            rate = w.getframerate()
+            said.append(np.frombuffer(w.readframes(w.getnframes()), np.int16))
+        part.unlink()
+    silence = lambda seconds: np.zeros(int(rate * seconds), np.int16)  # noqa: E731
+    audio = [silence(lead)] + [x for words in said for x in (words, silence(gap))] + [silence(tail)]
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        w.writeframes(np.concatenate(audio).tobytes())
+    return path
+
+
+@pytest.fixture(scope="module")
+def kiosk(tiny_model_dir, tmp_path_factory):
+    """The page as ``voice2img serve --listen-on-open`` serves it."""
+    from voice2img import DrawingOptions, Pipeline
+    from voice2img.web import build_app, launch
+
+    out = tmp_path_factory.mktemp("kiosk-out")
+    pipeline = Pipeline(drawing=DrawingOptions(model=str(tiny_model_dir), steps=2, width=64, height=64))
+    app = build_app(pipeline, out_dir=str(out), previews="off", listen_on_open=True)
+    port = free_port()
+    launch(app, "127.0.0.1", port, block=False, quiet=True)
+    yield f"http://127.0.0.1:{port}/", out
+    app.close()
+
+
+@pytest.fixture
+def browser_for(tmp_path):
+    """Opens a page in a fresh chromium whose microphone plays a WAV; closes it after the test."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browsers = []
+
+        def open_page(url: str, microphone: Path | None, size=(1280, 1000), locale: str = "en-US", scale: float = 1):
+            browser = chromium(p, microphone)
+            browsers.append(browser)
+            page = browser.new_page(viewport={"width": size[0], "height": size[1]}, device_scale_factor=scale,
+                                    locale=locale, accept_downloads=True)
+            page.add_init_script(SPOKEN)
+            page.goto(url)
+            page.locator("#voice2img-status[aria-live=polite]").wait_for(timeout=WAIT)
+            return page
+
+        yield open_page
+        for b in browsers:
+            b.close()
+
+
+def spoken(page) -> list[str]:
+    return [u["text"] for u in page.evaluate("() => window.__spoken")]
+
+
+def test_a_conversation_by_voice_alone_draws_changes_saves_and_reads_back(kiosk, browser_for, tmp_path):
+    """No click, no key after the page opens: "a red fox in the snow", "make it blue", "save it",
+    "what did you draw". The picture, the changed prompt, a downloaded PNG whose metadata holds
+    the prompt, and the prompt's words said aloud."""
+    from PIL import Image
+
+    url, out = kiosk
+    said = conversation(["A red fox in the snow.", "Make it blue.", "Save it.", "What did you draw?"],
+                        tmp_path / "conversation.wav")
+    page = browser_for(url, said)
+    downloads = []
+    page.on("download", lambda d: downloads.append(d))
+    problems = axe_problems(page, "opened, listening")
+
+    page.wait_for_function("() => document.querySelectorAll('#history img').length >= 2", timeout=2 * WAIT)
+    page.wait_for_function("() => /blue fox/.test(document.querySelector('#prompt textarea').value)", timeout=WAIT)
+    blue = field(page, "prompt")
+    assert "blue fox" in blue and "red" not in blue, blue
+    wait_status(page, "^Saved: ", timeout=2 * WAIT)
+    problems += axe_problems(page, "saved")
+    page.wait_for_function("() => window.__spoken.some(u => u.text.startsWith('I drew'))", timeout=2 * WAIT)
+    wait_status(page, "^I drew")
+    problems += axe_problems(page, "read back")
+    shot(page, "hands-free-conversation.png")
+
+    reply = next(t for t in spoken(page) if t.startswith("I drew"))
+    assert "blue fox" in reply and "snow" in reply, reply
+    assert any(t.startswith("Saved: ") for t in spoken(page)), spoken(page)
+    page.wait_for_timeout(500)
+    assert len(downloads) == 1, [d.suggested_filename for d in downloads]
+    png = tmp_path / downloads[0].suggested_filename
+    downloads[0].save_as(png)
+    assert png.suffix == ".png"
+    parameters = Image.open(png).text["parameters"]
+    assert parameters.startswith(blue), parameters
+    assert not problems, "\n".join(problems)
+
+
+def test_the_page_says_when_the_microphone_is_refused(kiosk, tmp_path):
+    """A refused microphone is said on the status line and aloud, with how to fix it."""
+    from playwright.sync_api import sync_playwright
+
+    url, _ = kiosk
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--disable-background-networking", "--disable-component-update", "--no-first-run"])
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 1000})
+            page.add_init_script(SPOKEN)
+            page.add_init_script("navigator.mediaDevices.getUserMedia = () => Promise.reject("
+                                 "new DOMException('Permission denied', 'NotAllowedError'));")
+            page.goto(url)
+            page.locator("#voice2img-status[aria-live=polite]").wait_for(timeout=WAIT)
+            wait_status(page, "microphone is blocked")
+            assert any("microphone is blocked" in t for t in spoken(page))
+        finally:
+            browser.close()

@@ -24,6 +24,67 @@ if (window.speechSynthesis) {
 }
 """
 
+# What a sighted person could not read or hit: text cut off (by an ellipsis or a box that hides its
+# overflow), a value wider than its box, text over other text, and any control whose target (a
+# checkbox's or radio's label, a dropdown's box) is under 44×44 CSS px.
+LAYOUT = """() => {
+  const problems = [];
+  const shown = e => {
+    for (let a = e; a; a = a.parentElement) {
+      const cs = getComputedStyle(a);
+      if (cs.display === 'none' || cs.visibility === 'hidden' || cs.opacity === '0' || a.getAttribute('aria-hidden') === 'true') return false;
+    }
+    const r = e.getBoundingClientRect();
+    return r.width > 2 && r.height > 2;
+  };
+  const name = e => (e.id ? '#' + e.id : e.tagName.toLowerCase()) + ' in ' + ((e.closest('[id]') || {}).id || '?');
+  const textRect = e => { const r = document.createRange(); r.selectNodeContents(e); return r.getBoundingClientRect(); };
+  const leaves = [...document.querySelectorAll('body *')].filter(e =>
+    [...e.childNodes].some(n => n.nodeType === 3 && n.textContent.trim()) && !['SCRIPT', 'STYLE', 'TEXTAREA', 'OPTION'].includes(e.tagName) && shown(e));
+  for (const e of leaves) {
+    const t = textRect(e);
+    const cs = getComputedStyle(e);
+    if (cs.textOverflow === 'ellipsis' && e.scrollWidth > e.clientWidth + 1) problems.push(`cut off (…): "${e.textContent.trim().slice(0, 60)}" ${name(e)}`);
+    for (let a = e; a && a !== document.body; a = a.parentElement) {
+      const s = getComputedStyle(a);
+      if (['hidden', 'clip'].includes(s.overflowX) || ['hidden', 'clip'].includes(s.overflowY)) {
+        const r = a.getBoundingClientRect();
+        if (t.right > r.right + 2 || t.left < r.left - 2 || t.bottom > r.bottom + 2 || t.top < r.top - 2) {
+          problems.push(`clipped: "${e.textContent.trim().slice(0, 60)}" ${name(e)} by ${name(a)}`);
+          break;
+        }
+      }
+    }
+  }
+  // Values shown in inputs (a slider's number, a number box): the text must fit the box.
+  const canvas = document.createElement('canvas').getContext('2d');
+  for (const i of document.querySelectorAll('input[type=number], input[type=text]')) {
+    if (!shown(i) || !i.value) continue;
+    const cs = getComputedStyle(i);
+    canvas.font = `${cs.fontWeight} ${cs.fontSize} ${cs.fontFamily}`;
+    const room = i.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight) - (i.type === 'number' ? 0 : 0);
+    if (canvas.measureText(i.value).width > room + 1) problems.push(`value cut off: "${i.value}" ${name(i)} (${Math.round(room)} px for ${Math.round(canvas.measureText(i.value).width)})`);
+  }
+  // Text over text.
+  const rects = leaves.map(e => [e, textRect(e)]);
+  for (let x = 0; x < rects.length; x++) for (let y = x + 1; y < rects.length; y++) {
+    const [a, ra] = rects[x], [b, rb] = rects[y];
+    if (a.contains(b) || b.contains(a)) continue;
+    const w = Math.min(ra.right, rb.right) - Math.max(ra.left, rb.left), h = Math.min(ra.bottom, rb.bottom) - Math.max(ra.top, rb.top);
+    if (w > 2 && h > 2) problems.push(`overlap: "${a.textContent.trim().slice(0, 40)}" ${name(a)} and "${b.textContent.trim().slice(0, 40)}" ${name(b)}`);
+  }
+  // Targets: every control at least 44×44 px (what a click lands on: a checkbox's or radio's label).
+  const controls = document.querySelectorAll('button, input, select, textarea, [role=button], [role=slider], a[href]');
+  for (const c of controls) {
+    if (!shown(c) && !(c.matches('input[type=checkbox], input[type=radio]'))) continue;
+    const target = c.matches("input[type=checkbox], input[type=radio]") ? (c.closest("label") || c) : c.matches("[role=combobox]") ? (c.closest(".wrap") || c) : c;
+    if (!shown(target)) continue;
+    const r = target.getBoundingClientRect();
+    if (r.width < 44 - 0.5 || r.height < 44 - 0.5) problems.push(`small target ${Math.round(r.width)}×${Math.round(r.height)}: ${target.tagName.toLowerCase()} "${(target.textContent || target.getAttribute('aria-label') || target.value || '').trim().slice(0, 40)}" ${name(target)}`);
+  }
+  return [...new Set(problems)];
+}"""
+
 
 def conversation(parts: list[str], path: Path, gap: float = 4.0, lead: float = 1.5, tail: float = 10.0) -> Path:
     """The sentences said one after another by piper, ``gap`` seconds of silence after each (a
@@ -144,3 +205,37 @@ def test_the_page_says_when_the_microphone_is_refused(kiosk, tmp_path):
             assert any("microphone is blocked" in t for t in spoken(page))
         finally:
             browser.close()
+
+
+@pytest.mark.parametrize("size,scale", [((1280, 1000), 1), ((390, 844), 1), ((640, 500), 2)],
+                         ids=["desktop", "phone", "desktop-at-200-percent"])
+@pytest.mark.parametrize("locale", ["en-US", "zh-CN"])
+def test_no_words_are_cut_off_or_overlapped_and_every_control_is_44_px(kiosk_page_url, browser_for, size, scale, locale):
+    """At 1280×1000, at 390×844 and at 200 % (1280×1000 zoomed: 640×500 CSS px at twice the
+    pixels), in both page languages: as the page opens, and after a request is drawn (a long
+    status line, a picture, the history)."""
+    page = browser_for(kiosk_page_url, None, size=size, locale=locale, scale=scale)
+    problems = [f"[opened] {p}" for p in page.evaluate(LAYOUT)]
+    typed = page.locator("#typed textarea, #typed input").first
+    typed.fill("a lighthouse on a cliff at sunset, in watercolor, without people")
+    typed.press("Enter")
+    page.wait_for_function("() => document.querySelectorAll('#history img').length >= 1", timeout=WAIT)
+    page.wait_for_timeout(300)
+    problems += [f"[drawn] {p}" for p in page.evaluate(LAYOUT)]
+    name = f"layout-{locale}-{size[0]}x{size[1]}@{scale}x.png"
+    shot(page, name)
+    assert not problems, "\n".join(problems)
+
+
+@pytest.fixture(scope="module")
+def kiosk_page_url(tiny_model_dir, tmp_path_factory):
+    """The page as ``voice2img serve`` serves it (no listening on open: nothing is spoken here)."""
+    from voice2img import DrawingOptions, Pipeline
+    from voice2img.web import build_app, launch
+
+    pipeline = Pipeline(drawing=DrawingOptions(model=str(tiny_model_dir), steps=1, width=64, height=64))
+    app = build_app(pipeline, out_dir=str(tmp_path_factory.mktemp("layout-out")), previews="off")
+    port = free_port()
+    launch(app, "127.0.0.1", port, block=False, quiet=True)
+    yield f"http://127.0.0.1:{port}/"
+    app.close()

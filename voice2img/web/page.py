@@ -32,15 +32,30 @@ CSS = """
   #voice2img-image { height: 36vh !important; max-height: 36vh !important; }
   #voice2img-image img { max-height: calc(36vh - 3rem) !important; object-fit: contain; }
   #timings:empty, #timings .prose:empty { display: none; }
-  #listening-options { flex-wrap: wrap !important; }
   /* The language switch and the introduction stay small, so the picture and Record fit one screen. */
   #page-language { padding: 2px 8px !important; }
   #page-language [data-testid="block-info"] { position: absolute !important; width: 1px; height: 1px; overflow: hidden;
     clip: rect(0 0 0 0); white-space: nowrap; }
   #intro h1 { font-size: 1.25rem !important; margin: 0 0 0.25rem !important; }
   #intro p { font-size: 0.875rem !important; line-height: 1.35 !important; }
-  #listening-options > * { min-width: 100% !important; }
 }
+/* Every option on a line of its own: no label, value or slider number is cut off or runs into the next. */
+#listening-options, #listening-options > .form { flex-wrap: wrap !important; }
+#listening-options > *, #listening-options > .form > * { flex: 1 1 100% !important; min-width: 100% !important; }
+/* Every control at least 44×44 px (WCAG 2.5.5), what a click lands on included: a checkbox's or radio's label. */
+button, select, textarea, [role=button], input[type=text], input[type=number], input[type=range] { min-height: 44px !important; }
+button, [role=button], input[type=number] { min-width: 44px !important; }
+label:has(> input[type=checkbox]), label:has(> input[type=radio]) { min-height: 44px !important; min-width: 44px !important;
+  align-items: center !important; }
+#spoken-language .container > .wrap { min-height: 44px !important; }
+#pause .tab-like-container { overflow: visible !important; height: auto !important; }
+#settings > button { align-items: center !important; }
+/* History captions (prompt and seed) wrap under their thumbnails instead of ending in "…". */
+#history .caption-label { white-space: normal !important; overflow: visible !important; text-overflow: clip !important;
+  position: static !important; max-width: 100% !important; overflow-wrap: anywhere; }
+#history button.thumbnail-item { height: auto !important; flex-direction: column !important; overflow: visible !important;
+  aspect-ratio: auto !important; }
+#history, #history .grid-wrap, #history .grid-container { overflow: visible !important; height: auto !important; max-height: none !important; }
 footer { display: none !important; }
 [data-testid="upload-text"] .or, .min_value, .max_value, .info-text { color: #4b5563 !important; } /* AA contrast */
 """

@@ -12,6 +12,7 @@ import subprocess
 import sys
 import threading
 import time
+import wave
 from contextlib import contextmanager
 
 import pytest
@@ -256,3 +257,73 @@ def test_previews_while_speaking_replace_one_file(pulse, tmp_path, tiny_model_di
     assert Image.open(previews / "preview.png").size == (64, 64)
     assert sorted(p.name for p in previews.iterdir()) == ["preview.png"]  # no half-written file left
     assert len(list(out.glob("*.png"))) == 1 and "cabin" in json.loads(run.out[0])["prompt"]
+
+
+def test_listen_speak_answers_aloud_and_takes_spoken_commands(pulse, tmp_path, tiny_model_dir):
+    """`listen --speak` on the null sink: a request, "what did you draw", "stop listening". The
+    sink's monitor is recorded, and Whisper hears the replies in it ("Here is …", "I drew …");
+    "stop listening" ends listen like Ctrl-C. While it speaks, it does not hear itself."""
+    from conftest import piper
+    from voice2img import Pipeline
+
+    said = {name: piper(text, tmp_path / f"{name}.wav") for name, text in
+            (("fox", "A red fox in the snow."), ("what", "What did you draw?"), ("stop", "Stop listening."))}
+    pause = tmp_path / "pause.wav"  # the pause after each request, as audio: the sink is silent, not still, between them
+    with wave.open(str(pause), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(16000)
+        w.writeframes(bytes(2 * 16000 * 3))
+    env = dict(pulse)
+    subprocess.run(["pactl", "set-default-sink", SINK], env=env, check=True, timeout=10)
+    heard = tmp_path / "monitor.wav"
+    with Listening(pulse, tmp_path / "out", "--speak", tiny_model_dir=tiny_model_dir) as run:
+        run.wait_for("[listening]")
+        recorder = subprocess.Popen(["parecord", f"--device={SINK}.monitor", "--file-format=wav", str(heard)], env=env)
+        try:
+            for name in ("fox", "pause"):
+                speak(pulse, said[name] if name in said else pause)
+            wait_stdout(run, 1)
+            time.sleep(5)  # "Here is a red fox in the snow." is said
+            speak(pulse, said["what"])
+            speak(pulse, pause)
+            run.wait_for("[reply] I drew: ")
+            time.sleep(8)  # and said aloud
+            speak(pulse, said["stop"])
+            speak(pulse, pause)
+            run.wait_for("[reply] Stopped listening.")
+            assert run.finish(timeout=60) == 0, run.stderr
+        finally:
+            recorder.terminate()
+            recorder.wait(30)
+    assert "[stopped]" in run.stderr
+    assert len(run.out) == 1, run.stderr  # one picture: neither the commands nor its own voice were drawn
+    text = Pipeline().transcribe(str(heard)).text.lower()
+    # Said once by the test, twice by listen: "Here is a red fox …" and "I drew: a red fox …".
+    assert ("here is" in text or "here's" in text) and "i drew" in text and text.count("red fox") == 3, text
+
+
+def wait_stdout(run, n: int, timeout: float = 120) -> None:
+    """Until ``n`` records (one per drawn image) are on listen's stdout."""
+    deadline = time.monotonic() + timeout
+    while len(run.out) < n:
+        if time.monotonic() > deadline or run.proc.poll() is not None:
+            pytest.fail(f"{len(run.out)} of {n} images drawn:\n" + run.stderr[-3000:])
+        time.sleep(0.1)
+
+
+def test_speak_without_a_sound_output_is_one_line_and_listening_goes_on(monkeypatch):
+    import argparse
+
+    import sounddevice
+
+    from voice2img.cli import _speaker
+
+    def no_output(*args, **kwargs):
+        raise sounddevice.PortAudioError("Error querying device -1")
+
+    monkeypatch.setattr(sounddevice, "query_devices", no_output)
+    lines = []
+    assert _speaker(argparse.Namespace(speak=True, voice=None), lines.append) is None
+    assert [(h.kind, h.message) for h in lines] == [
+        ("error", "no sound output: this machine has no audio output device, so replies are not spoken; listening goes on")]

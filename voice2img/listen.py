@@ -17,6 +17,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Callable
 
+import numpy as np
+
 from .audio import SAMPLE_RATE, Resampler
 from .errors import Stopped, Voice2ImgError
 
@@ -29,7 +31,7 @@ EXIT_INTERRUPTED = 130  # a second Ctrl-C: what shells report for a program ende
 class Heard:
     """What the listener reports to its shell for each utterance."""
 
-    kind: str  # "loading", "listening", "speech", "holding", "preview", "drawing", "drawn", "no speech", "error", "stopped"
+    kind: str  # "loading", "listening", "speech", "holding", "preview", "drawing", "drawn", "reply", "no speech", "error", "stopped"
     message: str = ""
     result: object | None = None  # pipeline.Result for "drawn"
 
@@ -118,22 +120,98 @@ class Stop:
             signal.signal(signal.SIGINT, previous)
 
 
-def load_models(pipeline, live_options=None):
+HELP = ("You can say what to draw, like: a red fox in the snow. Then a change, like: make it blue. Or: again, undo, "
+        "what did you draw, start over, help, and stop listening.")
+
+
+class Conversation:
+    """What was said and drawn so far: the pictures ("make it blue", "again" and "undo" change the
+    newest), and the replies to spoken commands, printed and, with a Speaker, said aloud."""
+
+    def __init__(self, report: Callable[[Heard], None], speaker=None):
+        self.report = report
+        self.speaker = speaker
+        self.drawn: list = []  # pipeline.Results, newest last: what "undo" goes back through
+        self._replies: list[threading.Thread] = []
+
+    def current(self):
+        """The request a follow-up changes (None: the next request is a new one)."""
+        return self.drawn[-1].request if self.drawn else None
+
+    def reply(self, text: str, printed: bool = True) -> None:
+        if printed:
+            self.report(Heard("reply", text))
+        if self.speaker is not None:
+            self._replies.append(self.speaker.say(text))
+
+    def finish(self, timeout: float = 30.0) -> None:
+        """Let the replies still being spoken end (each is a thread of its own)."""
+        for thread in self._replies:
+            thread.join(timeout)
+
+    def command(self, request, stop: "Stop") -> bool:
+        """Do what a spoken command asks; False when ``request`` asks for a picture."""
+        from .understand import commands
+
+        action = request.action
+        if action == "undo":
+            if len(self.drawn) > 1:
+                self.drawn.pop()
+                self.reply(f"Went back to: {self.drawn[-1].request.prompt}. A change now changes that picture.")
+            else:
+                self.reply("Nothing to go back to.")
+        elif action == commands.READ_BACK:
+            if self.drawn:
+                r = self.drawn[-1]
+                said = f" I heard: {r.transcript.text.strip()}" if _words(r.transcript.text) != _words(r.request.prompt) else ""
+                self.reply(f"I drew: {r.request.prompt}.{said}")
+            else:
+                self.reply("Nothing drawn yet: say what to draw, for example: a red fox in the snow.")
+        elif action == commands.HELP:
+            self.reply(HELP)
+        elif action == commands.SAVE:
+            if self.drawn and self.drawn[-1].png_paths:
+                self.reply(f"It is kept already, as every picture is: {self.drawn[-1].png_paths[0]}")
+            else:
+                self.reply("Nothing drawn yet: say what to draw first.")
+        elif action == commands.START_OVER:
+            self.drawn.clear()
+            self.reply("Starting over: say what to draw. The pictures so far are kept.")
+        elif action in (commands.SHOW_PREVIEWS, commands.HIDE_PREVIEWS):
+            self.reply("Previews are chosen when listening starts: voice2img listen --previews DIR.")
+        elif action == commands.STOP_LISTENING:
+            self.reply("Stopped listening.")
+            stop.set()
+        else:
+            return False
+        return True
+
+
+def _words(text: str) -> list[str]:
+    return "".join(c if c.isalnum() else " " for c in text.lower()).split()
+
+
+def load_models(pipeline, live_options=None, context=None):
     """Everything listening needs, loaded before the microphone opens so that the first request
     does not wait for it: the voice-activity model, Whisper and the image model. Returns the
-    LiveListener."""
+    LiveListener (whose follow-ups change ``context()``, when given)."""
     from .live import LiveListener
 
-    listener = LiveListener(pipeline, live_options)
+    listener = LiveListener(pipeline, live_options, context=context)
     pipeline.hearer
     pipeline.renderer.load()
     return listener
 
 
 def listen(pipeline, out_dir, report: Callable[[Heard], None], device=None, live_options=None,
-           max_utterances: int | None = None, stop: Stop | None = None, previews_dir=None) -> int:
-    """Record until ``stop`` is set (Ctrl-C, with ``stop.on_ctrl_c()``) or ``max_utterances``
-    images are drawn; draw each utterance. Returns how many images were drawn.
+           max_utterances: int | None = None, stop: Stop | None = None, previews_dir=None, speaker=None) -> int:
+    """Record until ``stop`` is set (Ctrl-C, with ``stop.on_ctrl_c()``, or "stop listening") or
+    ``max_utterances`` images are drawn; draw each utterance, or do what a spoken command asks
+    ("what did you draw", "undo", "again", "help"). Returns how many images were drawn.
+
+    With ``speaker`` (a voice2img.speak.Speaker), replies are said aloud, and "Here is …" after
+    each picture; while it speaks, the microphone's audio is heard as silence, so the listener
+    does not hear itself.
 
     With ``previews_dir``, the words heard so far are drawn while the person speaks (see
     :mod:`voice2img.previews`) and the newest preview replaces ``previews_dir/preview.png``.
@@ -152,7 +230,8 @@ def listen(pipeline, out_dir, report: Callable[[Heard], None], device=None, live
     index = pick_device(device)
     rate = _usable_rate(sd, index)
     report(Heard("loading", "loading the voice-activity model, Whisper and the image model…"))
-    listener = load_models(pipeline, live_options)
+    talk = Conversation(report, speaker)
+    listener = load_models(pipeline, live_options, context=talk.current)
     previewer = _previewer(pipeline, previews_dir, report) if previews_dir is not None else None
     stop.abortable = False  # from here a Ctrl-C only sets the flag: see Stop
     if stop.is_set():
@@ -168,11 +247,12 @@ def listen(pipeline, out_dir, report: Callable[[Heard], None], device=None, live
     except Exception as exc:  # PortAudioError and friends: the device refused
         raise Voice2ImgError(f"the microphone could not be opened ({exc})") from None
     try:
-        drawn, dropped = _loop(stream, sd, index, rate, listener, previewer, chunks, pipeline, out_dir, report, stop,
+        drawn, dropped = _loop(stream, sd, index, rate, listener, previewer, chunks, pipeline, out_dir, talk, stop,
                                max_utterances)
     finally:
         if previewer is not None:
             previewer.close()
+        talk.finish()
     if stop.is_set():
         if not dropped and listener.in_utterance:
             dropped = "what you were saying was not heard"
@@ -180,8 +260,10 @@ def listen(pipeline, out_dir, report: Callable[[Heard], None], device=None, live
     return drawn
 
 
-def _loop(stream, sd, index, rate, listener, previewer, chunks, pipeline, out_dir, report, stop, max_utterances):
+def _loop(stream, sd, index, rate, listener, previewer, chunks, pipeline, out_dir, talk, stop, max_utterances):
     """Hear and draw until stopped; (images drawn, what a stop left undrawn)."""
+    report = talk.report
+    speaking = talk.speaker.speaking if talk.speaker is not None else threading.Event()
     name = sd.query_devices(index)["name"]
     resample = None if rate == SAMPLE_RATE else Resampler(rate)  # keeps its filter state across blocks
     drawn = 0
@@ -193,6 +275,8 @@ def _loop(stream, sd, index, rate, listener, previewer, chunks, pipeline, out_di
                 block = chunks.get(timeout=0.1)
             except queue.Empty:
                 continue
+            if speaking.is_set():  # its own reply is not the person speaking
+                block = np.zeros_like(block)
             for event in listener.feed(block if resample is None else resample(block)):
                 if stop.is_set():
                     if event.kind == "final":
@@ -200,7 +284,7 @@ def _loop(stream, sd, index, rate, listener, previewer, chunks, pipeline, out_di
                     break
                 if previewer is not None:
                     previewer.hear(event)
-                made, dropped = _handle(event, pipeline, out_dir, report, stop)
+                made, dropped = _handle(event, pipeline, out_dir, talk, stop)
                 drawn += made
     return drawn, dropped
 
@@ -232,8 +316,10 @@ def _previewer(pipeline, folder, report):
     return Previewer(pipeline, on_preview=write)
 
 
-def _handle(event, pipeline, out_dir, report, stop: Stop) -> tuple[int, str]:
-    """Report one live event; draw and keep a final one. (images made, what a stop left undrawn)"""
+def _handle(event, pipeline, out_dir, talk: Conversation, stop: Stop) -> tuple[int, str]:
+    """Report one live event; draw and keep a final one, or do the command it is. (images made,
+    what a stop left undrawn)"""
+    report = talk.report
     if event.kind == "speech":
         report(Heard("speech", "hearing…"))
     elif event.kind == "holding":
@@ -241,6 +327,8 @@ def _handle(event, pipeline, out_dir, report, stop: Stop) -> tuple[int, str]:
     elif event.kind == "no speech":
         report(Heard("no speech", event.message or "no words heard"))
     elif event.kind == "final":
+        if talk.command(event.result.request, stop):
+            return 0, ""
         prompt = event.result.request.prompt
         report(Heard("drawing", prompt))
         try:  # drawn is drawn: a stop that comes while the picture is kept does not lose it
@@ -252,6 +340,8 @@ def _handle(event, pipeline, out_dir, report, stop: Stop) -> tuple[int, str]:
             report(Heard("error", str(exc)))
             return 0, ""
         report(Heard("drawn", prompt, result))
+        talk.drawn.append(result)
+        talk.reply(f"Here is {prompt}.", printed=False)
         return 1, ""
     return 0, ""
 

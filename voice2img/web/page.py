@@ -15,7 +15,7 @@ from ..hear.languages import chosen_language
 from .texts import AUTO, LOCALES, say, spoken_choices, spoken_name, ui
 from .views import HANDS_FREE
 
-LISTEN_LIMIT_S = 3600  # one press of Record listens for at most an hour
+LISTEN_LIMIT_S = None  # no time limit: a kiosk or an assistive station listens until told to stop
 
 CSS = """
 :root, .dark { --button-primary-background-fill: #1d4ed8; --button-primary-background-fill-hover: #1e40af;

@@ -42,6 +42,19 @@ CASES = [
     ("Two people facing the viewer, seat seven.", "two people facing the viewer", "", {"seed": 7}),
     ("A book about a cat.", "a book about a cat", "", {}),
     ("I'm a windmill by a river.", "I'm a windmill by a river", "", {}),  # no repair before it: said as meant
+    # "er" and "um" said inside a phrase, written as words; stammers; a setting word heard as another
+    ("A wine bottle with a red earth, ribbon wrapped around it.", "a wine bottle with a red ribbon wrapped around it", "", {}),
+    ("A raccoon holding a shiny red up, apple.", "a raccoon holding a shiny red apple", "", {}),
+    ("A red earth, blue sky.", "a red earth, blue sky", "", {}),  # the next words describe: "earth" was said
+    ("A photo of the earth, seen from space.", "a photo of the earth, seen from space", "", {}),
+    ("A compass all, compass next to a piece of fruit.", "a compass next to a piece of fruit", "", {}),
+    ("A green clock in the shaper, shape of a pentagon.", "a green clock in the shape of a pentagon", "", {}),
+    ("The word start written on a street-street surface.", "the word start written on a street surface", "", {}),
+    ("A bye-bye sign.", "a bye-bye sign", "", {}),
+    ("Red apples with green leaves, leave out the clouds.", "red apples with green leaves", "clouds", {}),
+    ("A beer with um, and an elephant's trunk in it.", "a beer with an elephant's trunk in it", "", {}),
+    ("A machine made of metal. No cars. Why? That's it.", "a machine made of metal", "cars", {"aspect": "16:9"}),
+    ("A red barn, but without any text and portrait format.", "a red barn", "text", {"aspect": "2:3"}),
     # fillers and hesitations, never content
     ("Um, a red fox in the snow.", "a red fox in the snow", "", {}),
     ("Uh, a, uh, lighthouse at night.", "a lighthouse at night", "", {}),

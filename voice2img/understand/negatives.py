@@ -45,7 +45,8 @@ def cut_negatives(text: str, work: Findings) -> str:
 
 def _negative_items(span: str) -> tuple[list[str], str]:
     """Split a negative span into items; a part that starts like a new positive phrase goes back."""
-    parts = re.split(r"\s*,\s*|\s+(?:and|or|nor)\s+", span.strip())
+    # "without any text and" once "and portrait format" was read as a setting: the "and" led to it.
+    parts = re.split(r"\s*,\s*|\s+(?:and|or|nor)\s+", re.sub(r"\s+(?:and|or|nor|but)$", "", span.strip(), flags=I))
     items: list[str] = []
     for k, part in enumerate(parts):
         if k and _POSITIVE_START.match(part):

@@ -360,8 +360,42 @@ def _repeated_sentences(text: str, work: Findings) -> str:
     return " ".join(kept)
 
 
+# A stammered word Whisper wrote twice, once with a sound more: "the shaper, shape of".
+_SAME_START = 4  # letters both must share at least
+
+
+def _stammered(a: str, b: str) -> bool:
+    if a == b or min(len(a), len(b)) < _SAME_START or abs(len(a) - len(b)) > 2 or not (a.isalpha() and b.isalpha()):
+        return False
+    short, long = sorted((a, b), key=len)
+    # "shaper, shape": the word and a sound more (not "panoramic panorama"; nor "leaves, leave out": a plural)
+    return long.startswith(short) and long[len(short):] not in ("s", "es")
+
+
+# "er" or "um" said inside a phrase, written as a word with a comma: "a red earth, ribbon", "a shiny
+# red up, apple" (after a describing word), "the er, side of" (after a determiner).
+_ER_AFTER_DESCRIBING = {"earth", "ear", "er", "err", "her", "or", "up", "uh", "um", "all", "are", "air", "our"}
+_ER_AFTER_DETERMINER = {"ear", "er", "err", "her", "or", "up", "uh", "um"}
+# "with um, an elephant" heard as "with um, and an elephant": no "and" joins a preposition to its object.
+_STRAY_AND = re.compile(r"\b(?P<prep>with|of|on|in|at|from|by|under|over|near|behind|beside|holding|wearing)\s+and\s+"
+                        r"(?=(?:a|an|the|some|two|three|four|five|his|her|its|their)\b)", I)
+
+
 def _repetitions(text: str, work: Findings) -> str:
-    """"a a red car", "the the old library", "of, of a castle", "in the, in the forest"."""
+    """"a a red car", "the the old library", "of, of a castle", "in the, in the forest"; a word
+    stammered ("street-street", "the shaper, shape of") or repeated around a filler ("a compass
+    all, compass"); a filler written as a word inside a phrase ("a red earth, ribbon")."""
+    def hyphen(match: re.Match) -> str:
+        if match.group(1).lower() in _REDUPLICATIVES:
+            return match.group(0)
+        work.removed.append(Removal(match.group(0), "repetition"))
+        return match.group(1)
+
+    text = re.sub(r"\b([A-Za-z]{3,})-\1\b", hyphen, text, flags=I)
+    stray = _STRAY_AND.search(text)
+    if stray:
+        work.removed.append(Removal("and", "filler"))
+        text = text[:stray.start()] + stray.group("prep") + " " + text[stray.end():]
     tokens = text.split()
     core = [t.lower().strip(",.;:!?") for t in tokens]
     i = 0
@@ -375,6 +409,26 @@ def _repetitions(text: str, work: Findings) -> str:
                 del core[i:i + n]
                 break
         else:
+            if i + 1 < len(tokens) and _stammered(core[i], core[i + 1]) and not tokens[i + 1].endswith(","):
+                drop = i if len(core[i]) > len(core[i + 1]) else i + 1  # the longer one carries the stammer's extra sound
+                keep = i + i + 1 - drop
+                tokens[keep] = core[keep] if tokens[keep][0].islower() else tokens[keep].strip(",")
+                tokens[keep] += tokens[i + 1][len(tokens[i + 1].rstrip(",.;:!?")):] if keep == i else ""
+                work.removed.append(Removal(tokens[drop].strip(",.;:!?"), "repetition"))
+                del tokens[drop], core[drop]
+                continue
+            filler = i + 2 < len(tokens) and tokens[i + 1].endswith(",") and core[i] == core[i + 2] and core[i].isalpha()
+            if filler and core[i + 1] in _ER_AFTER_DESCRIBING and len(core[i]) >= 4 and not tokens[i].endswith(","):
+                work.removed.append(Removal(" ".join(tokens[i:i + 2]), "repetition"))  # "a compass all, compass next to"
+                del tokens[i:i + 2], core[i:i + 2]
+                continue
+            if i + 2 < len(tokens) and tokens[i + 1].endswith(",") and not tokens[i].endswith(",") \
+                    and (describing(core[i]) and core[i + 1] in _ER_AFTER_DESCRIBING
+                         or re.fullmatch(DETERMINERS, core[i], I) and core[i + 1] in _ER_AFTER_DETERMINER) \
+                    and core[i + 2].isalpha() and not re.fullmatch(DETERMINERS, core[i + 2], I) and not describing(core[i + 2]):
+                work.removed.append(Removal(tokens[i + 1].strip(","), "filler"))  # "a red earth, ribbon"
+                del tokens[i + 1], core[i + 1]
+                continue
             i += 1
     return " ".join(tokens)
 

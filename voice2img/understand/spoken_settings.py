@@ -24,6 +24,8 @@ ASPECTS = {"landscape": "3:2", "horizontal": "3:2", "wide": "16:9", "wider": "16
            "panoramic": "2:1", "panorama": "2:1", "portrait": "2:3", "vertical": "2:3",
            "tall": "9:16", "square": "1:1"}
 _ASPECT = r"(?P<aspect>" + "|".join(sorted(ASPECTS, key=len, reverse=True)) + r")"
+# How Whisper writes a setting word said on its own: "No cars. Why? That's it." for "no cars, wide".
+MISHEARD_ASPECTS = {"why": "wide"}
 # A setting word is a setting only when it is said as one — "in portrait", "wide format", "make it
 # tall", "square image", "sixteen by nine", or alone as a clause ("a cat, square") — never when it
 # describes a thing in the picture: "tall legs", "a square window", "a wide river", "in a landscape".
@@ -48,6 +50,8 @@ ASPECT_PATTERNS = [
     re.compile(r"(?:,\s*|\s+|^)(?:make it|make them|make this|and make it)\s+(?:an?\s+)?" + _CANVAS_ASPECT + r"\s+"
                + _CANVAS + CLAUSE_END, I),
     re.compile(r"(?:^|,)\s*(?:but\s+|and\s+|in\s+)?" + _ASPECT + CLAUSE_END, I),
+    # (after something else was said: "Why?" on its own is a question, not a setting)
+    re.compile(r",\s*(?P<misheard>" + "|".join(MISHEARD_ASPECTS) + r")" + CLAUSE_END, I),
     re.compile(r"(?:,\s*|\s+|^)(?:in\s+|with\s+|at\s+)?(?:an?\s+)?" + _RATIO + r"\s+(?:aspect(?:\s+ratio)?|ratio|format)\b", I),
     re.compile(r"(?:^|,\s*|\s+)(?:(?:in|at|as|make it|and)\s+)?" + _RATIO.replace("?P<w>", "?P<rw>").replace("?P<h>", "?P<rh>")
                + CLAUSE_END, I),
@@ -164,7 +168,11 @@ class SpokenSettings:
 
         def aspect(match: re.Match) -> str:
             groups = match.groupdict()
-            if groups.get("aspect"):
+            if groups.get("misheard"):  # a clause of its own that only a setting word could be
+                meant = MISHEARD_ASPECTS[groups["misheard"].lower()]
+                ratio = ASPECTS[meant]
+                work.notes.append(f"read {groups['misheard']!r} said on its own as {meant!r} (Whisper often writes one for the other)")
+            elif groups.get("aspect"):
                 ratio = ASPECTS[groups["aspect"].lower()]
             else:
                 said_alone = groups.get("rw") is not None

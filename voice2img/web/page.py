@@ -29,8 +29,8 @@ CSS = """
 @media (max-width: 720px) {
   #main-row { flex-direction: column !important; }
   #picture-column { order: -1; }
-  #voice2img-image { height: 36vh !important; max-height: 36vh !important; }
-  #voice2img-image img { max-height: calc(36vh - 3rem) !important; object-fit: contain; }
+  #voice2img-image { height: 32vh !important; max-height: 32vh !important; }
+  #voice2img-image img { max-height: calc(32vh - 3rem) !important; object-fit: contain; }
   #timings:empty, #timings .prose:empty { display: none; }
   /* The language switch and the introduction stay small, so the picture and Record fit one screen. */
   #page-language { padding: 2px 8px !important; }

@@ -186,8 +186,10 @@ def test_a_conversation_by_voice_alone_draws_changes_saves_and_reads_back(kiosk,
     assert not problems, "\n".join(problems)
 
 
-def test_the_page_says_when_the_microphone_is_refused(kiosk, tmp_path):
-    """A refused microphone is said on the status line and aloud, with how to fix it."""
+@pytest.mark.parametrize("error,said", [("NotAllowedError", "The microphone is blocked for this page"),
+                                         ("NotFoundError", "No microphone was found")], ids=["refused", "missing"])
+def test_the_page_says_when_the_microphone_is_refused_or_missing(kiosk, error, said):
+    """A refused or missing microphone is said on the status line and aloud, with how to fix it."""
     from playwright.sync_api import sync_playwright
 
     url, _ = kiosk
@@ -198,13 +200,29 @@ def test_the_page_says_when_the_microphone_is_refused(kiosk, tmp_path):
             page = browser.new_page(viewport={"width": 1280, "height": 1000})
             page.add_init_script(SPOKEN)
             page.add_init_script("navigator.mediaDevices.getUserMedia = () => Promise.reject("
-                                 "new DOMException('Permission denied', 'NotAllowedError'));")
+                                 f"new DOMException('no', '{error}'));")
             page.goto(url)
             page.locator("#voice2img-status[aria-live=polite]").wait_for(timeout=WAIT)
-            wait_status(page, "microphone is blocked")
-            assert any("microphone is blocked" in t for t in spoken(page))
+            wait_status(page, f"^{said}")
+            assert any(t.startswith(said) for t in spoken(page))
         finally:
             browser.close()
+
+
+def test_a_browser_remembers_to_start_listening_when_the_page_opens(kiosk_page_url, browser_for, tmp_path):
+    """Without --listen-on-open, "Start listening when this page opens" is ticked from the keyboard
+    once; the next time the page opens, it listens with no click."""
+    from test_browser import tab_to
+
+    page = browser_for(kiosk_page_url, None)
+    assert not page.locator("#mic .stop-button").count()  # the server does not listen on open
+    page.locator("body").focus()
+    tab_to(page, "listen-on-open")
+    page.keyboard.press("Space")
+    page.wait_for_function("() => localStorage.getItem('voice2img-listen-on-open') === '1'", timeout=WAIT)
+    page.reload()
+    page.locator("#mic .stop-button").wait_for(timeout=WAIT)  # recording: Record became Stop
+    assert page.locator("#listen-on-open input").is_checked()
 
 
 @pytest.mark.parametrize("size,scale", [((1280, 1000), 1), ((390, 844), 1), ((640, 500), 2)],

@@ -327,3 +327,35 @@ def test_speak_without_a_sound_output_is_one_line_and_listening_goes_on(monkeypa
     assert _speaker(argparse.Namespace(speak=True, voice=None), lines.append) is None
     assert [(h.kind, h.message) for h in lines] == [
         ("error", "no sound output: this machine has no audio output device, so replies are not spoken; listening goes on")]
+
+
+def test_the_terminal_takes_spoken_commands():
+    """What listen does with each command, without a microphone: undo goes back through what was
+    drawn, "what did you draw" says the newest, "stop listening" stops, "start over" forgets."""
+    from voice2img.hear import Transcript
+    from voice2img.listen import Conversation, Heard, Stop
+    from voice2img.pipeline import Result
+    from voice2img.understand import ImageRequest
+    from voice2img.understand.commands import request
+
+    lines: list[Heard] = []
+    talk = Conversation(lines.append)
+    said = lambda: lines[-1].message  # noqa: E731
+    stop = Stop()
+    assert talk.command(request("read back", "what did you draw"), stop) and said().startswith("Nothing drawn yet")
+    assert not talk.command(ImageRequest("a red fox"), stop)  # a picture: drawn by the caller
+    for prompt, heard in (("a red fox in the snow", "um, a red fox in the snow"), ("a blue fox in the snow", "make it blue")):
+        talk.drawn.append(Result("microphone", Transcript(text=heard, language="en"), ImageRequest(prompt)))
+    assert talk.current().prompt == "a blue fox in the snow"
+    talk.command(request("read back", "what did you draw"), stop)
+    assert said() == "I drew: a blue fox in the snow. I heard: make it blue"
+    talk.command(ImageRequest("a blue fox in the snow", action="undo"), stop)
+    assert said().startswith("Went back to: a red fox in the snow.") and talk.current().prompt == "a red fox in the snow"
+    talk.command(request("help", "help"), stop)
+    assert "stop listening" in said()
+    talk.command(request("start over", "start over"), stop)
+    assert talk.current() is None
+    assert not stop.is_set()
+    talk.command(request("stop listening", "stop listening"), stop)
+    assert stop.is_set() and said() == "Stopped listening."
+    assert all(h.kind == "reply" for h in lines)

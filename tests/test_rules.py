@@ -58,6 +58,7 @@ CASES = [
     ("A red or white wine glass.", "a red or white wine glass", "", {}),
     ("A queen to the right of an earth, chess knight.", "a queen to the right of a chess knight", "", {}),
     ("Two people facing her, the viewer.", "two people facing the viewer", "", {}),
+    ("A mug of coffee, no wait, tea, on a desk.", "a mug of tea on a desk", "", {}),
     ("Um, I won an image of a punk rock platypus.", "a punk rock platypus", "", {}),
     ("A machine made of metal. No cars. Why? That's it.", "a machine made of metal", "cars", {"aspect": "16:9"}),
     ("A red barn, but without any text and portrait format.", "a red barn", "text", {"aspect": "2:3"}),

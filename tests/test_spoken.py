@@ -18,6 +18,10 @@ EVERYDAY = [
     ("A glass bowl, actually, make that a wooden one.", "a wooden bowl", ""),
     ("Could you make me a small boat, no, a big one, on a lake?", "a big boat on a lake", ""),
     ("A castle on a hill, you know, sort of misty.", "a castle on a hill, misty", ""),
+    ("A mug of coffee, no wait, tea, on a desk.", "a mug of tea on a desk", ""),
+    ("Three cats on a sofa. No, make that two.", "two cats on a sofa", ""),
+    ("Draw me a horse, a white one, in a field of flowers.", "a white horse in a field of flowers", ""),
+    ("A wooden chair. Actually, a metal one.", "a metal chair", ""),
 ]
 
 
@@ -27,7 +31,7 @@ def pipeline():
 
 
 def test_everyday_phrasings_said_aloud_come_out_as_meant(pipeline, tmp_path):
-    """At most one of the eight may be misheard on the way (Whisper tiny.en on a synthetic voice);
+    """At most one of the twelve may be misheard on the way (Whisper tiny.en on a synthetic voice);
     every miss is listed."""
     misses = []
     for i, (said, prompt, negative) in enumerate(EVERYDAY):

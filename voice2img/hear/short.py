@@ -12,10 +12,14 @@ The tests check that this path writes the same words as the full window on real 
 
 from __future__ import annotations
 
+import logging
+
 import numpy as np
 
 from ..audio import SAMPLE_RATE
 from . import Segment
+
+log = logging.getLogger(__name__)
 
 MAX_CLIP_SECONDS = 20.0  # longer clips take the regular path
 MIN_FRAMES = 1500  # 15 s: 1,000 cost WER on spoken prompts (see README); much shorter made tiny.en repeat itself
@@ -208,7 +212,49 @@ def decode_short(model, clips: list[np.ndarray], language: str | None, beam_size
             if _better(segment, best[i], task):
                 best[i] = segment
         retry = [i for i in retry if needs_fallback(best[i], task)]
+    if task == "transcribe":
+        best = _hesitations(model, encoded, frames, best, languages, tokenizers)
     return [([segment] if segment.text.strip() else [], lang) for segment, lang in zip(best, languages)]
+
+
+# What Whisper writes for an "er" or "um" said inside a sentence, when it is unsure of it: "a red
+# earth, triangle" (probability 0.13) for "a red er, triangle". Such a word, written with less than
+# HESITATION_PROBABILITY, is written as the hesitation it was ("uh"), which the rewriting removes;
+# the same word heard surely ("a photo of the earth") stays.
+HESITATION_WORDS = frozenset("""earth ear her herr herb or up all now err er erm um uh uhm hmm arm are our air oh ah
+    mean while hum him come them""".split())
+HESITATION_PROBABILITY = 0.5
+
+
+def _hesitations(model, encoded, frames: int, segments: list[Segment], languages: list[str], tokenizers) -> list[Segment]:
+    """``segments`` with each unsure English word of HESITATION_WORDS written as "uh"."""
+    english = [i for i, s in enumerate(segments) if languages[i] == "en" and s.text.strip()]
+    if not english:
+        return segments
+    tokenizer = tokenizers["en"]
+    texts = [tokenizer.encode(segments[i].text if i in english else " .") for i in range(len(segments))]
+    try:
+        aligned = model.model.align(encoded, tokenizer.sot_sequence, texts, frames)
+    except Exception:  # noqa: BLE001 - an aligner that fails costs this refinement, not the transcript
+        log.debug("word probabilities unavailable", exc_info=True)
+        return segments
+    out = list(segments)
+    for i in english:
+        words, word_tokens = tokenizer.split_to_word_tokens(texts[i] + [tokenizer.eot])
+        probs, at, changed = aligned[i].text_token_probs, 0, False
+        written = []
+        for word, tokens in zip(words, word_tokens):
+            p = float(np.mean(probs[at:at + len(tokens)])) if tokens and at < len(probs) else 1.0
+            at += len(tokens)
+            bare = word.strip().strip(",.;:!?").lower()
+            if bare in HESITATION_WORDS and p < HESITATION_PROBABILITY:
+                word = word.replace(word.strip().strip(",.;:!?"), "uh")
+                changed = True
+            written.append(word)
+        if changed:
+            out[i] = Segment(segments[i].start, segments[i].end, "".join(written).replace("<|endoftext|>", ""),
+                             segments[i].avg_logprob, segments[i].no_speech_prob, segments[i].compression_ratio)
+    return out
 
 
 def _segment(clip, tokenizer, result) -> Segment:

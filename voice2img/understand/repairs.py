@@ -205,6 +205,11 @@ def merge(before: str, after: str, marker: str) -> tuple[str, str, str]:
         return _phrase_repair(words, core, repair, after, bare)
     if len(repair) == 1 and _noun_like(first):
         return _noun_repair(words, core, first)
+    head, comma, rest = after.partition(",")
+    if comma and len(head.split()) == 1 and _noun_like(first) and rest.strip():
+        # "a mug of coffee, no wait, tea, on a desk": one noun repaired, then the request goes on
+        merged, replaced, note = _noun_repair(words, core, first)
+        return f"{merged} {rest.strip()}", replaced, note
     if marker in _FILLER_MARKERS:  # no restatement: said as a pause ("a castle, I mean, on a hill")
         unsure = len(repair) <= 3 and _noun_like(first)  # or did a thing replace a thing?
         return f"{before}, {after}", "", (f"'{marker}' may have corrected '{before}' or only been a pause; "

@@ -107,9 +107,9 @@ CLOSINGS = [
 RESTART = re.compile(r"^.*\b(?:scratch that|start over|start again|never\s?mind|forget (?:that|it|all that)|let me start (?:over|again)|"
                      r"let me rephrase|cancel that|ignore that|delete that)\b[\s,.!?;:]*", I | re.S)
 # "no way" and "no weight" are how Whisper tiny often writes a quick "no wait".
-_MARKERS = (r"no[,-]?\s*wait|wait,?\s+no|no,?\s+(?:way|weight)(?=\s*[,.;!?])|no,?\s+no|oh,?\s+no|actually,?\s+no|no,?\s+actually|actually|wait|sorry|i mean|i meant|"
+_MARKERS = (r"no[,.-]?\s*wait|wait,?\s+no|no,?\s+(?:way|weight)(?=\s*[,.;!?])|no,?\s+no|oh,?\s+no|actually,?\s+no|no,?\s+actually|actually|wait|sorry|i mean|i meant|"
             r"or rather|rather(?!\s+than)|make that|no,?\s+make (?:that|it)|change (?:that|it) to|correction|oops|instead")
-CORRECTION = re.compile(r"(?:^|[,.;!?]\s*|\s+(?=(?:no[,-]?\s*wait|wait,?\s+no|i mean|i meant|or rather|make that|no,?\s+make)\b)"
+CORRECTION = re.compile(r"(?:^|[,.;!?]\s*|\s+(?=(?:no[,-]?\s*wait|wait,?\s+no|i mean|i meant|or rather|make that|no,?\s+make|no,?\s+actually)\b)"
                         r"|\s+(?=sorry\s*[,.;!?]))(?P<marker>" + _MARKERS + r")(?:\s*[,.;!?]\s*|\s+)"
                         r"|(?:[,.;!?]\s*)(?P<no>no)\s*[,.;!?]\s*", I)
 # A filler right after a repair marker that Whisper writes as a word: "um" → "I'm", "come".
@@ -435,7 +435,7 @@ def _repetitions(text: str, work: Findings) -> str:
                 work.removed.append(Removal(tokens[drop].strip(",.;:!?"), "repetition"))
                 del tokens[drop], core[drop]
                 continue
-            filler = i + 2 < len(tokens) and tokens[i + 1].endswith(",") and core[i] == core[i + 2] and core[i].isalpha()
+            filler = i + 2 < len(tokens) and core[i] == core[i + 2] and core[i].isalpha()
             if filler and core[i + 1] in _ER_AFTER_DESCRIBING and len(core[i]) >= 4 and not tokens[i].endswith(","):
                 work.removed.append(Removal(" ".join(tokens[i:i + 2]), "repetition"))  # "a compass all, compass next to"
                 del tokens[i:i + 2], core[i:i + 2]
@@ -446,6 +446,11 @@ def _repetitions(text: str, work: Findings) -> str:
                     and core[i + 2].isalpha() and not re.fullmatch(DETERMINERS, core[i + 2], I) and not describing(core[i + 2]):
                 work.removed.append(Removal(tokens[i + 1].strip(","), "filler"))  # "a red earth, ribbon"
                 del tokens[i + 1], core[i + 1]
+                continue
+            if i + 1 < len(tokens) and core[i] in ("a", "an", "the") and core[i + 1] in ("a", "an") \
+                    and not tokens[i].endswith(","):  # "on an, uh, a mountain" once the "uh" is gone: the second was meant
+                work.removed.append(Removal(tokens[i], "repetition"))
+                del tokens[i], core[i]
                 continue
             filler = _er_between(tokens, core, i)
             if filler:

@@ -16,8 +16,8 @@ MAX_IMAGES = 16
 NUMBER = NUMBER_PATTERN
 SEED = re.compile(r"(?:,\s*)?\b(?:with\s+|using\s+|and\s+|on\s+)?(?:the\s+|a\s+)?(?:random\s+)?seed(?:\s+(?:number|of|is|=|value|to))?\s*(?:,\s*)?(?P<n>"
                   + NUMBER + r")\b"
-                  # "seat seven": how Whisper often writes "seed seven", as a clause of its own
-                  r"|(?:(?<=[,.;!?])|^)\s*seat\s+(?P<heard>" + NUMBER + r")" + CLAUSE_END, I)
+                  # "seat seven", "see you at 7", "C42": how Whisper often writes "seed seven", as a clause of its own
+                  r"|(?:(?<=[,.;!?])|^)\s*(?:seat|see you at|c-?(?=\d))\s*(?P<heard>" + NUMBER + r")" + CLAUSE_END, I)
 COUNT = re.compile(r"\b(?P<n>" + NUMBER + r"|a couple of|a couple|a few|several)\s+(?:different\s+|more\s+|new\s+)?"
                    r"(?:images|pictures|pics|versions|variations|variants|options|takes|copies|renders|renderings|drafts|shots|ones)\b(?:\s+of\b)?", I)
 ASPECTS = {"landscape": "3:2", "horizontal": "3:2", "wide": "16:9", "wider": "16:9", "taller": "9:16", "widescreen": "16:9", "wide screen": "16:9",
@@ -26,6 +26,9 @@ ASPECTS = {"landscape": "3:2", "horizontal": "3:2", "wide": "16:9", "wider": "16
 _ASPECT = r"(?P<aspect>" + "|".join(sorted(ASPECTS, key=len, reverse=True)) + r")"
 # How Whisper writes a setting word said on its own: "No cars. Why? That's it." for "no cars, wide".
 MISHEARD_ASPECTS = {"why": "wide"}
+# Format words Whisper runs together or cuts: "importrait", "important format", "scape mode".
+MISHEARD_FORMATS = [(re.compile(r"\bimportrait\b|\bimportant\s+format\b", I), "in portrait format"),
+                    (re.compile(r"(?<!land)\bscape\s+(?=mode\b|format\b)", I), "landscape ")]
 # A setting word is a setting only when it is said as one — "in portrait", "wide format", "make it
 # tall", "square image", "sixteen by nine", or alone as a clause ("a cat, square") — never when it
 # describes a thing in the picture: "tall legs", "a square window", "a wide river", "in a landscape".
@@ -41,7 +44,8 @@ COMMON_RATIOS = {(1, 1), (4, 3), (3, 4), (3, 2), (2, 3), (16, 9), (9, 16), (21, 
                  (4, 5), (16, 10), (10, 16)}
 _RATIO = r"(?P<w>\d+|" + NUMBER + r")\s*(?:by|:|x|to)\s*(?P<h>\d+|" + NUMBER + r")"
 ASPECT_PATTERNS = [
-    re.compile(r"(?:,\s*|\s+|^)(?:in|as|with|at)\s+(?:an?\s+)?" + _ASPECT + r"\s+" + _FORMAT + r"\b", I),
+    # (also as Whisper writes "in": "and I landscape mode", "and my landscape mode", "am I in scape mode")
+    re.compile(r"(?:,\s*|\s+|^)(?:in|as|with|at|(?:and\s+)?(?:i|my)|am\s+i\s+in)\s+(?:an?\s+)?" + _ASPECT + r"\s+" + _FORMAT + r"\b", I),
     re.compile(r"(?:,\s*|\s+|^)(?:in|as|at)\s+" + _ASPECT + r"(?=\s*(?:[,.;:!?]|$)|\s+(?:and|but|please)\b)", I),
     re.compile(r"(?:,\s*|\s+|^)(?:in|as|at)\s+(?:an?\s+)?" + _CANVAS_ASPECT + r"\s+" + _CANVAS + CLAUSE_END, I),
     re.compile(r"(?:,\s*|\s+|^)" + _ASPECT + r"\s+" + _FORMAT + r"\b(?!\s+of\b)", I),
@@ -210,6 +214,8 @@ class SpokenSettings:
             text = pattern.sub(lambda m, way=way: follow_up(m, way), text)
         for pattern, fixed in STRENGTH_PATTERNS:
             text = pattern.sub(lambda m, fixed=fixed: strength(m, fixed), text)
+        for pattern, meant in MISHEARD_FORMATS:
+            text = pattern.sub(meant, text)
         for pattern in ASPECT_PATTERNS:
             text = pattern.sub(aspect, text)
         for pattern in self.style_patterns:

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from conftest import free_port, piper
-from test_browser import CHROMIUM, WAIT, axe_problems, chromium, field, shot, wait_status
+from test_browser import CHROMIUM, WAIT, axe_problems, field, new_page, shot, wait_status
 
 pytestmark = pytest.mark.slow
 
@@ -130,14 +130,7 @@ def browser_for(tmp_path):
         browsers = []
 
         def open_page(url: str, microphone: Path | None, size=(1280, 1000), locale: str = "en-US", scale: float = 1):
-            browser = chromium(p, microphone)
-            browsers.append(browser)
-            page = browser.new_page(viewport={"width": size[0], "height": size[1]}, device_scale_factor=scale,
-                                    locale=locale, accept_downloads=True)
-            page.add_init_script(SPOKEN)
-            page.goto(url)
-            page.locator("#voice2img-status[aria-live=polite]").wait_for(timeout=WAIT)
-            return page
+            return new_page(p, browsers, url, microphone, size, locale, scale, init_script=SPOKEN)
 
         yield open_page
         for b in browsers:

@@ -53,6 +53,21 @@ def chromium(playwright, microphone: Path | None = None):
     return playwright.chromium.launch(executable_path=CHROMIUM, args=args)
 
 
+def new_page(playwright, browsers: list, url: str, microphone: Path | None = None, size=(1280, 1000),
+             locale: str = "en-US", scale: float = 1, init_script: str | None = None):
+    """``url`` in a fresh chromium (added to ``browsers``, for the caller to close) whose
+    microphone plays ``microphone``, once the page's status line is live."""
+    browser = chromium(playwright, microphone)
+    browsers.append(browser)
+    page = browser.new_page(viewport={"width": size[0], "height": size[1]}, device_scale_factor=scale, locale=locale,
+                            accept_downloads=True)
+    if init_script:
+        page.add_init_script(init_script)
+    page.goto(url)
+    page.locator("#voice2img-status[aria-live=polite]").wait_for(timeout=WAIT)
+    return page
+
+
 @pytest.fixture
 def page_with(server):
     """Opens the app in a fresh browser whose microphone plays the given WAV."""
@@ -63,12 +78,7 @@ def page_with(server):
         browsers = []
 
         def open_page(microphone: Path | None = None, locale: str = "en-US"):
-            browser = chromium(p, microphone)
-            browsers.append(browser)
-            page = browser.new_page(viewport={"width": 1280, "height": 1000}, locale=locale)
-            page.goto(url)
-            page.locator("#voice2img-status[aria-live=polite]").wait_for(timeout=WAIT)
-            return page
+            return new_page(p, browsers, url, microphone, locale=locale)
 
         yield open_page
         for b in browsers:

@@ -402,3 +402,19 @@ def test_strength_words_that_describe_the_picture_stay_in_it(spoken):
 def test_a_strength_out_of_range_is_a_note_not_a_setting():
     r = REWRITER.rewrite("a fox, strength 7")
     assert r.settings.strength is None and r.prompt == "a fox" and "strength" in r.notes[0]
+
+
+def test_no_partiprompts_word_is_taken_for_a_filler():
+    """The filler rules (sounds Whisper writes as words, hedges, stammers) must not fire on what
+    people write: no PartiPrompts prompt loses a word to them."""
+    import csv
+
+    from conftest import ROOT
+
+    parti = ROOT.parent / "shared" / "data" / "PartiPrompts.tsv"
+    if not parti.is_file():
+        pytest.skip("../shared/data/PartiPrompts.tsv is not present beside this checkout")
+    with parti.open(newline="", encoding="utf-8") as f:
+        prompts = [row["Prompt"] for row in csv.DictReader(f, delimiter="\t")]
+    lost = [(p, r.text) for p in prompts for r in REWRITER.rewrite(p).removed if r.reason == "filler"]
+    assert len(prompts) > 1600 and lost == []

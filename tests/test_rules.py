@@ -26,6 +26,7 @@ CASES = [
     ("A small boat, no, a big one, on a lake.", "a big boat on a lake", "", {}),
     ("A dog, a big one, running on a beach.", "a big dog running on a beach", "", {}),
     ("A mouse, no, make that two.", "two mice", "", {}),
+    ("Three cats on a sofa. No, make that too.", "two cats on a sofa", "", {}),  # "two" as Whisper writes it
     ("Make it a watercolor, completely different.", "a watercolor", "", {"strength": 0.85}),
     # fillers Whisper writes as words after a repair, and hedges
     ("No wait. I'm a windmill by a river.", "a windmill by a river", "", {}),

@@ -167,6 +167,10 @@ def _article(word: str) -> str:
     return "an" if word[:1].lower() in "aeiou" else "a"
 
 
+# How Whisper writes a number said alone after "make that": the word that sounds the same.
+_SAID_LIKE_NUMBERS = {"too": "two", "to": "two", "for": "four", "won": "one", "tree": "three"}
+
+
 def merge(before: str, after: str, marker: str) -> tuple[str, str, str]:
     """(X and Y merged, the words of X that Y replaced, a note when the rules could not be sure)."""
     if not after:
@@ -177,6 +181,8 @@ def merge(before: str, after: str, marker: str) -> tuple[str, str, str]:
     core = [w.lower().strip(",.;") for w in words]
     repair = [w.lower().strip(",.;") for w in after.split()]
     first, bare = repair[0], after.strip(" ,.;:!?")
+    if len(repair) == 1 and "make" in marker and first in _SAID_LIKE_NUMBERS:  # "no, make that too": two
+        first = _SAID_LIKE_NUMBERS[first]
     is_det = bool(re.fullmatch(DETERMINERS, first, I))
     if len(repair) == 1 and (first in _NUMBERS or first.isdigit()):
         repaired = _quantity_repair(words, first)

@@ -152,6 +152,7 @@ class Conversation:
     def command(self, request, stop: "Stop") -> bool:
         """Do what a spoken command asks; False when ``request`` asks for a picture."""
         from .understand import commands
+        from .understand.text import words_of
 
         action = request.action
         if action == "undo":
@@ -163,7 +164,7 @@ class Conversation:
         elif action == commands.READ_BACK:
             if self.drawn:
                 r = self.drawn[-1]
-                said = f" I heard: {r.transcript.text.strip()}" if _words(r.transcript.text) != _words(r.request.prompt) else ""
+                said = f" I heard: {r.transcript.text.strip()}" if words_of(r.transcript.text) != words_of(r.request.prompt) else ""
                 self.reply(f"I drew: {r.request.prompt}.{said}")
             else:
                 self.reply("Nothing drawn yet: say what to draw, for example: a red fox in the snow.")
@@ -186,9 +187,6 @@ class Conversation:
             return False
         return True
 
-
-def _words(text: str) -> list[str]:
-    return "".join(c if c.isalnum() else " " for c in text.lower()).split()
 
 
 def load_models(pipeline, live_options=None, context=None):

@@ -24,6 +24,7 @@ from typing import Callable, Iterator
 
 from ..errors import Voice2ImgError
 from ..understand.commands import COMMANDS, HELP, READ_BACK, SAVE, SHOW_PREVIEWS, START_OVER, STOP_LISTENING
+from ..understand.text import words_of
 from .studio import RANDOM_SEED, Entry, Heard, Session, Studio
 from .texts import say
 
@@ -100,7 +101,7 @@ def command(studio: Studio, s: Session, action: str) -> dict:
             line = say(loc, "nothing_drawn")
         else:
             line = say(loc, "read_back" if s.pending is None else "read_back_pending", prompt=current.prompt)
-            if current.transcript and _words(current.transcript) != _words(current.prompt):
+            if current.transcript and words_of(current.transcript) != words_of(current.prompt):
                 line += " " + say(loc, "read_back_heard", heard=current.transcript.strip())
     elif action == HELP:
         line = say(loc, "help")
@@ -115,9 +116,6 @@ def command(studio: Studio, s: Session, action: str) -> dict:
         view["previews"] = action == SHOW_PREVIEWS
     return {**view, "status": line, "reply": readback(s, [(loc, line)])}
 
-
-def _words(text: str) -> list[str]:
-    return "".join(c if c.isalnum() else " " for c in text.lower()).split()
 
 
 def readback(s: Session, parts: list[tuple[str, str]]) -> str:
